@@ -1,0 +1,115 @@
+/**
+ * Builds the Fastify app: body parsers with limits, the webhook route, health, and one central error handler
+ * that answers every rejection with `{ ok: false, error, message }` and never echoes a 5xx's details.
+ * No env, no listen, no SDK here (see server.ts).
+ */
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import type { Logger } from 'pino'
+import { HttpError } from './errors.js'
+import { DEFAULT_FORM_LIMITS, type FormLimits, parseFormBody } from './events/form-body.js'
+import { parseJsonBody } from './events/json-body.js'
+import { EVENTS_PATH, type WebhookRouteOptions, webhookRoute } from './intake/webhook-route.js'
+
+/** Readiness: ok, or the reasons the service cannot do its job now. */
+export interface Readiness {
+  readonly ok: boolean
+  readonly reasons: readonly string[]
+}
+
+/** What the app needs. */
+export interface AppOptions {
+  readonly logger: Logger
+  readonly bodyLimitBytes: number
+  readonly requestTimeoutMs?: number
+  readonly formLimits?: FormLimits
+  /** The webhook route; undefined in fetch mode, where no webhook is served. */
+  readonly webhook: WebhookRouteOptions | undefined
+  readonly readiness?: () => Readiness
+  /** Extra routes (e.g. `/metrics`), registered after the core ones. */
+  readonly plugins?: ReadonlyArray<(app: FastifyInstance) => Promise<void>>
+}
+
+const FASTIFY_CODES: Record<string, { status: number; code: string; message: string }> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'BODY_TOO_LARGE', message: 'The request body is too large' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    status: 415,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+    message: 'Send application/x-www-form-urlencoded (as Bitrix24 does) or application/json',
+  },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
+    status: 400,
+    code: 'INVALID_CONTENT_LENGTH',
+    message: 'Content-Length does not match the body',
+  },
+  FST_ERR_CTP_EMPTY_TYPE: { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: 'The Content-Type header is empty' },
+  FST_ERR_CTP_INVALID_TYPE: {
+    status: 415,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+    message: 'The Content-Type header is invalid',
+  },
+}
+
+/** Masks the secret segment of the events path, whatever was presented. */
+export function safeUrl(url: string): string {
+  return url.startsWith(`${EVENTS_PATH}/`) ? `${EVENTS_PATH}/[REDACTED]` : (url.split('?')[0] ?? url)
+}
+
+/** Builds the app; the caller listens and closes it. */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const serverOptions: FastifyServerOptions = {
+    loggerInstance: options.logger,
+    disableRequestLogging: true,
+    bodyLimit: options.bodyLimitBytes,
+    requestTimeout: options.requestTimeoutMs ?? 15_000,
+    connectionTimeout: options.requestTimeoutMs ?? 15_000,
+    return503OnClosing: true,
+  }
+  const app = Fastify(serverOptions)
+  const formLimits = options.formLimits ?? DEFAULT_FORM_LIMITS
+
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, parseFormBody(String(body), formLimits))
+    } catch (err) {
+      done(err instanceof Error ? err : new Error(String(err)), undefined)
+    }
+  })
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, parseJsonBody(String(body), formLimits.depth))
+    } catch (err) {
+      done(err instanceof Error ? err : new Error(String(err)), undefined)
+    }
+  })
+
+  app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
+    const known = error instanceof HttpError ? undefined : FASTIFY_CODES[error.code ?? '']
+    const status = error instanceof HttpError ? error.statusCode : (known?.status ?? error.statusCode ?? 500)
+    const url = safeUrl(request.url)
+    if (status >= 500 && !(error instanceof HttpError)) {
+      request.log.error({ method: request.method, url, err: { type: error.name, code: error.code } }, 'request failed')
+      return reply.code(500).send({ ok: false, error: 'INTERNAL_ERROR', message: 'Internal error' })
+    }
+    const code = error instanceof HttpError ? error.code : (known?.code ?? error.code ?? 'BAD_REQUEST')
+    const message = error instanceof HttpError ? error.message : (known?.message ?? error.message)
+    request.log.warn({ method: request.method, url, status, code }, 'request rejected')
+    if (status === 503) reply.header('retry-after', '5')
+    return reply.code(status).send({ ok: false, error: code, message })
+  })
+  app.setNotFoundHandler((request, reply) => {
+    request.log.info({ method: request.method, url: safeUrl(request.url) }, 'no such route')
+    return reply
+      .code(404)
+      .send({ ok: false, error: 'NOT_FOUND', message: `No route ${request.method} ${safeUrl(request.url)}` })
+  })
+
+  app.get('/healthz', async () => ({ ok: true }))
+  app.get('/readyz', async (_request, reply) => {
+    const readiness = options.readiness?.() ?? { ok: true, reasons: [] }
+    return reply.code(readiness.ok ? 200 : 503).send(readiness)
+  })
+  if (options.webhook) await webhookRoute(app, options.webhook)
+  for (const plugin of options.plugins ?? []) await plugin(app)
+  return app
+}

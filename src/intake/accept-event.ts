@@ -1,0 +1,82 @@
+/**
+ * The common intake step for webhook and fetch mode: ignore what is not ours, drop duplicates, check capacity,
+ * and queue the event for the pipeline. Nothing here waits for Bitrix24.
+ */
+import type { Logger } from 'pino'
+import { HttpError } from '../errors.js'
+import type { BotEvent, UnknownEvent } from '../events/types.js'
+import { eventIds } from '../pipeline/run-event.js'
+import type { RecentKeys } from './dedupe.js'
+
+/** What became of an event. */
+export type Acceptance =
+  | { readonly outcome: 'accepted' }
+  | { readonly outcome: 'duplicate' }
+  | { readonly outcome: 'ignored'; readonly reason: 'unknown-event' | 'other-bot' }
+
+/** Intake dependencies. */
+export interface IntakeOptions {
+  readonly botIds: ReadonlySet<number> | undefined
+  readonly seen: RecentKeys
+  readonly run: (event: BotEvent, receivedAt: number) => boolean
+  /** Whether a read for this dialog can be taken (false for a new dialog at the pending bound). */
+  readonly canAcceptRead: (botId: number, dialogId: string) => boolean
+  /** Makes the pending read durable before the event is acknowledged (no-op without a store). */
+  readonly persist?: (event: BotEvent) => Promise<void>
+  readonly log: Logger
+  readonly onOutcome?: (event: string, outcome: string) => void
+}
+
+/** The dedupe key of an event, when it has one: new messages by bot and message id. */
+export function dedupeKey(event: BotEvent): string | undefined {
+  if (event.eventId !== undefined) return `e:${event.eventId}`
+  return event.type === 'ONIMBOTV2MESSAGEADD' ? `m:${event.bot.id}:${event.message.id}` : undefined
+}
+
+/** Builds `accept(event, receivedAt)`; rejects with a 503 `HttpError` when the service cannot take more. */
+export function createIntake(
+  options: IntakeOptions,
+): (event: BotEvent | UnknownEvent, receivedAt: number) => Promise<Acceptance> {
+  const count = (event: string, outcome: string) => options.onOutcome?.(event, outcome)
+  return async (event, receivedAt) => {
+    if (event.type === 'unknown') {
+      options.log.info({ event: event.name }, 'event ignored: not an event this service handles')
+      count(event.name, 'ignored')
+      return { outcome: 'ignored', reason: 'unknown-event' }
+    }
+    if (options.botIds !== undefined && !options.botIds.has(event.bot.id)) {
+      options.log.info(eventIds(event), 'event ignored: it is for another bot')
+      count(event.type, 'ignored')
+      return { outcome: 'ignored', reason: 'other-bot' }
+    }
+    const key = dedupeKey(event)
+    if (key !== undefined && !options.seen.add(key)) {
+      options.log.info(eventIds(event), 'event ignored: duplicate delivery')
+      count(event.type, 'duplicate')
+      return { outcome: 'duplicate' }
+    }
+    const forget = () => {
+      if (key !== undefined) options.seen.delete(key)
+    }
+    if (event.type === 'ONIMBOTV2MESSAGEADD' && !options.canAcceptRead(event.bot.id, event.chat.dialogId)) {
+      forget()
+      count(event.type, 'rejected')
+      throw new HttpError(503, 'OVERLOADED', 'Too many dialogs are waiting for a read; retry later')
+    }
+    try {
+      await options.persist?.(event)
+    } catch (err) {
+      forget()
+      count(event.type, 'rejected')
+      options.log.error({ ...eventIds(event), err: { message: String(err) } }, 'could not store the event')
+      throw new HttpError(503, 'STORE_UNAVAILABLE', 'The event could not be stored; retry later', { cause: err })
+    }
+    if (!options.run(event, receivedAt)) {
+      forget()
+      count(event.type, 'rejected')
+      throw new HttpError(503, 'OVERLOADED', 'Too many events are queued; retry later')
+    }
+    count(event.type, 'accepted')
+    return { outcome: 'accepted' }
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * `POST /bitrix24/events[/<secret>]`: authenticate (secret path segment before the body is read, then
+ * `auth[application_token]` in constant time), parse, accept, answer 200 at once. Bitrix24's REST work happens later.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { HttpError } from '../errors.js'
+import { parseEvent } from '../events/parse-event.js'
+import type { BotEvent, UnknownEvent } from '../events/types.js'
+import { presentedApplicationToken, safeEqual } from '../events/verify.js'
+import type { Acceptance } from './accept-event.js'
+
+/** The webhook path; with a secret, events are accepted only at `${EVENTS_PATH}/<secret>`. */
+export const EVENTS_PATH = '/bitrix24/events'
+
+/** Route settings. */
+export interface WebhookRouteOptions {
+  readonly applicationToken: string | undefined
+  readonly eventsSecret: string | undefined
+  readonly accept: (event: BotEvent | UnknownEvent, receivedAt: number) => Promise<Acceptance>
+  /** Parses extra event shapes (e.g. legacy v1) before the v2 parser; undefined when not applicable. */
+  readonly parseLegacy?: (body: unknown) => ReturnType<typeof parseEvent> | undefined
+  readonly onRejected?: (reason: string) => void
+}
+
+/** Registers the webhook routes. */
+export async function webhookRoute(app: FastifyInstance, options: WebhookRouteOptions): Promise<void> {
+  const { eventsSecret, applicationToken } = options
+  const reject = (reason: string, err: HttpError): never => {
+    options.onRejected?.(reason)
+    throw err
+  }
+
+  const checkSecret = async (request: FastifyRequest<{ Params: { secret?: string } }>) => {
+    if (eventsSecret === undefined) {
+      if (request.params.secret !== undefined) reject('not_found', new HttpError(404, 'NOT_FOUND', 'No such route'))
+      return
+    }
+    const presented = request.params.secret
+    if (presented === undefined || !safeEqual(presented, eventsSecret)) {
+      reject(
+        'bad_secret',
+        new HttpError(
+          401,
+          'INVALID_EVENTS_SECRET',
+          'Events are accepted only at the secret path set by B24_EVENTS_SECRET',
+        ),
+      )
+    }
+  }
+
+  const handle = async (request: FastifyRequest, reply: FastifyReply) => {
+    const receivedAt = Date.now()
+    const body: unknown = request.body
+    if (body === undefined || body === null || body === '') {
+      reject('empty_body', new HttpError(400, 'EMPTY_BODY', 'The request body is empty; send the event fields'))
+    }
+    if (applicationToken !== undefined) {
+      const presented = presentedApplicationToken(body)
+      if (presented === undefined) {
+        reject('missing_token', new HttpError(401, 'MISSING_APPLICATION_TOKEN', 'auth[application_token] is missing'))
+      } else if (!safeEqual(presented, applicationToken)) {
+        reject(
+          'bad_token',
+          new HttpError(
+            401,
+            'INVALID_APPLICATION_TOKEN',
+            'auth[application_token] does not match B24_APPLICATION_TOKEN',
+          ),
+        )
+      }
+    }
+    const parsed = options.parseLegacy?.(body) ?? parseEvent(body)
+    if (!parsed.ok) {
+      reject('invalid_event', new HttpError(400, parsed.code, `Invalid event: ${parsed.problems.join('; ')}`))
+      return
+    }
+    const acceptance = await options.accept(parsed.event, receivedAt)
+    return reply.code(200).send({ ok: true, ...acceptance })
+  }
+
+  app.post(EVENTS_PATH, { onRequest: checkSecret }, handle)
+  app.post(`${EVENTS_PATH}/:secret`, { onRequest: checkSecret }, handle)
+}

@@ -1,0 +1,67 @@
+/**
+ * pino options for the service: JSON lines, fixed redaction paths, and a last-line scrub that replaces any
+ * known secret value (bot token, webhook secret, application token, access tokens) wherever it appears.
+ */
+import { type DestinationStream, type Logger, pino } from 'pino'
+
+/** Paths that never reach a log line, whatever the value. */
+export const REDACT_PATHS = [
+  'botToken',
+  '*.botToken',
+  '*.*.botToken',
+  'params.botToken',
+  'auth',
+  '*.auth',
+  'access_token',
+  '*.access_token',
+  'refresh_token',
+  '*.refresh_token',
+  'application_token',
+  '*.application_token',
+  'req.headers.authorization',
+  'webhookUrl',
+  '*.webhookUrl',
+]
+
+/** Holds the secret values to scrub; more can be added at run time (e.g. OAuth access tokens from events). */
+export class SecretScrubber {
+  readonly #secrets = new Set<string>()
+  #pattern: RegExp | undefined
+
+  /** Registers a value that must never be printed. Values shorter than 6 characters are ignored. */
+  add(value: string | undefined): void {
+    if (value === undefined || value.length < 6 || this.#secrets.has(value)) return
+    this.#secrets.add(value)
+    const alternatives = [...this.#secrets]
+      .sort((a, b) => b.length - a.length)
+      .flatMap((s) => [s, encodeURIComponent(s)])
+      .map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    this.#pattern = new RegExp(alternatives.join('|'), 'g')
+  }
+
+  /** Returns `text` with every registered secret replaced by `[REDACTED]`. */
+  scrub(text: string): string {
+    return this.#pattern ? text.replace(this.#pattern, '[REDACTED]') : text
+  }
+}
+
+/** Options for `createLogger`. */
+export interface LoggerOptions {
+  readonly level: string
+  readonly scrubber?: SecretScrubber
+  readonly destination?: DestinationStream
+}
+
+/** Creates the service logger. */
+export function createLogger(options: LoggerOptions): Logger {
+  const scrubber = options.scrubber
+  return pino(
+    {
+      level: options.level,
+      base: { service: 'b24-autoread' },
+      redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
+      hooks: scrubber ? { streamWrite: (line: string) => scrubber.scrub(line) } : {},
+    },
+    options.destination ?? pino.destination({ dest: 1, sync: false }),
+  )
+}

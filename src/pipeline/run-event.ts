@@ -1,0 +1,78 @@
+/**
+ * Runs accepted events through the handler pipeline in per-dialog lanes. A handler that throws is logged with
+ * the event's ids and never prevents the read: a message event is always marked read after the pipeline ends.
+ */
+import type { Logger } from 'pino'
+import { PipelineError } from '../errors.js'
+import type { BotEvent } from '../events/types.js'
+import { describeError } from '../observability/describe-error.js'
+import { compose, type Middleware } from './compose.js'
+import type { BotApiCall, EventContext } from './context.js'
+import { logEvent } from './handlers/log-event.js'
+import { markRead } from './handlers/mark-read.js'
+import type { Lanes } from './lanes.js'
+
+/** A read request from the pipeline. */
+export type RequestRead = (read: { botId: number; dialogId: string; messageId: number; receivedAt: number }) => void
+
+/** Pipeline dependencies. */
+export interface EventRunnerOptions {
+  readonly lanes: Lanes
+  readonly handlers: readonly Middleware<EventContext>[]
+  readonly requestRead: RequestRead
+  readonly api: (event: BotEvent) => BotApiCall
+  readonly log: Logger
+  /** Called when an event has passed the whole pipeline (or failed in it). */
+  readonly onDone?: (event: BotEvent, failed: boolean) => void
+}
+
+/** The ids of an event for log lines. */
+export function eventIds(event: BotEvent): Record<string, string | number> {
+  const ids: Record<string, string | number> = { event: event.type, botId: event.bot.id }
+  if (event.eventId !== undefined) ids.eventId = event.eventId
+  if (event.type !== 'ONIMBOTV2DELETE') ids.dialogId = event.chat.dialogId
+  if ('message' in event) ids.messageId = event.message.id
+  else if (event.type === 'ONIMBOTV2MESSAGEDELETE') ids.messageId = event.messageId
+  return ids
+}
+
+/** Builds `run(event, receivedAt)`: false when the lanes are full (nothing was queued). */
+export function createEventRunner(options: EventRunnerOptions): (event: BotEvent, receivedAt: number) => boolean {
+  const pipeline = compose<EventContext>([logEvent, ...options.handlers, markRead])
+  return (event, receivedAt) => {
+    const dialog = event.type === 'ONIMBOTV2DELETE' ? '-' : event.chat.dialogId
+    return options.lanes.push(`${event.bot.id}|${dialog}`, async () => {
+      const ids = eventIds(event)
+      const log = options.log.child(ids)
+      let read = false
+      const ctx: EventContext = {
+        event,
+        log,
+        receivedAt,
+        api: options.api(event),
+        state: {},
+        markRead() {
+          if (read || event.type !== 'ONIMBOTV2MESSAGEADD') return
+          read = true
+          options.requestRead({
+            botId: event.bot.id,
+            dialogId: event.chat.dialogId,
+            messageId: event.message.id,
+            receivedAt,
+          })
+        },
+      }
+      let failed = false
+      try {
+        await pipeline(ctx)
+      } catch (err) {
+        failed = true
+        const wrapped = new PipelineError(ids, err)
+        log.error({ err: describeError(err), code: wrapped.code }, 'a handler failed; the message is still marked read')
+      } finally {
+        ctx.markRead()
+        options.onDone?.(event, failed)
+      }
+    })
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * A client-side mirror of the portal's leaky bucket: each request raises the level by one, the level drains at
+ * `perSec`, and a request is allowed only while the level stays at or below `burst`.
+ * @see https://apidocs.bitrix24.com/limits.html
+ */
+
+/** Leaky-bucket parameters: burst X and drain Y per second. */
+export interface BucketOptions {
+  readonly burst: number
+  readonly perSec: number
+  readonly now?: () => number
+}
+
+/** The portal's request budget as this process sees it. */
+export class LeakyBucket {
+  readonly burst: number
+  readonly perSec: number
+  readonly #now: () => number
+  #level = 0
+  #at: number
+
+  constructor(options: BucketOptions) {
+    this.burst = options.burst
+    this.perSec = options.perSec
+    this.#now = options.now ?? Date.now
+    this.#at = this.#now()
+  }
+
+  /** Requests that can be sent right now. */
+  get available(): number {
+    return Math.max(0, Math.floor(this.burst - this.#drained() + 1e-9))
+  }
+
+  /** Takes one request if the budget allows: returns 0, or the milliseconds until one is available. */
+  tryTake(): number {
+    const level = this.#drained()
+    if (level + 1 <= this.burst + 1e-9) {
+      this.#level = level + 1
+      return 0
+    }
+    return Math.ceil(((level + 1 - this.burst) / this.perSec) * 1000)
+  }
+
+  /** Gives back a request that was taken but not sent. */
+  refund(): void {
+    this.#level = Math.max(0, this.#drained() - 1)
+  }
+
+  /** The portal said the bucket is full (503): believe it. */
+  fill(): void {
+    this.#drained()
+    this.#level = this.burst
+  }
+
+  #drained(): number {
+    const now = this.#now()
+    this.#level = Math.max(0, this.#level - ((now - this.#at) / 1000) * this.perSec)
+    this.#at = now
+    return this.#level
+  }
+}

@@ -1,0 +1,171 @@
+/**
+ * The composition root: reads the environment, builds the real SDK port, the portal gate, the read scheduler,
+ * the pipeline and the app, listens, and handles signals. Run as `node dist/server.js`; teams that add handlers
+ * call `startServer({ handlers })` from their own entry file (see examples/).
+ */
+import { readFileSync } from 'node:fs'
+import { pathToFileURL } from 'node:url'
+import type { FastifyInstance } from 'fastify'
+import type { DestinationStream, Logger } from 'pino'
+import { buildApp } from './app.js'
+import { createWebhookPort } from './bitrix/b24-adapter.js'
+import type { BitrixPort } from './bitrix/port.js'
+import { type Config, loadConfig, webhookSecretOf } from './config.js'
+import { ConfigError } from './errors.js'
+import type { BotEvent } from './events/types.js'
+import { createIntake } from './intake/accept-event.js'
+import { RecentKeys } from './intake/dedupe.js'
+import { createLogger, SecretScrubber } from './observability/logger.js'
+import type { Middleware } from './pipeline/compose.js'
+import type { BotApiCall, EventContext } from './pipeline/context.js'
+import { Lanes } from './pipeline/lanes.js'
+import { createEventRunner } from './pipeline/run-event.js'
+import { gatedCall } from './reads/gated-call.js'
+import { PortalGate } from './reads/portal-gate.js'
+import { imbotV2Read } from './reads/read-method.js'
+import { ReadScheduler } from './reads/read-scheduler.js'
+
+/** Options for starting the service. */
+export interface StartOptions {
+  /** Extra pipeline stages, run in order after the built-in logging stage and before the read. */
+  readonly handlers?: readonly Middleware<EventContext>[]
+  /** The environment to read (default `process.env`). */
+  readonly env?: Readonly<Record<string, string | undefined>>
+  /** Where log lines go (default stdout). */
+  readonly logDestination?: DestinationStream
+  /** Install SIGTERM/SIGINT handlers (default true when run as the main module). */
+  readonly handleSignals?: boolean
+}
+
+/** A running service. */
+export interface RunningService {
+  readonly app: FastifyInstance
+  /** `http://host:port` the server listens on. */
+  readonly url: string
+  readonly config: Config
+  readonly log: Logger
+  readonly reads: ReadScheduler
+  readonly gate: PortalGate
+  /** Stops intake, drains the pipeline and pending reads (bounded), then closes. */
+  close(): Promise<void>
+}
+
+/** Starts the service: validates config (throws `ConfigError`), builds everything, listens. */
+export async function startServer(options: StartOptions = {}): Promise<RunningService> {
+  const config = loadConfig(options.env ?? process.env)
+  const scrubber = new SecretScrubber()
+  for (const secret of [
+    config.botToken,
+    config.applicationToken,
+    config.eventsSecret,
+    webhookSecretOf(config.webhookUrl),
+  ]) {
+    scrubber.add(secret)
+  }
+  const log = createLogger({
+    level: config.logLevel,
+    scrubber,
+    ...(options.logDestination ? { destination: options.logDestination } : {}),
+  })
+  const ca = config.caFile ? readFileSync(config.caFile, 'utf8') : undefined
+  const port: BitrixPort = createWebhookPort({
+    webhookUrl: config.webhookUrl,
+    timeoutMs: config.requestTimeoutMs,
+    log,
+    ...(ca ? { ca } : {}),
+  })
+  const gate = new PortalGate({ burst: config.rateBurst, perSec: config.ratePerSec, maxInFlight: config.maxInFlight })
+  const reads = new ReadScheduler({
+    port,
+    gate,
+    readMethod: imbotV2Read(config.botToken),
+    log: log.child({ mod: 'reads' }),
+    maxPendingDialogs: config.maxPendingDialogs,
+  })
+  const lanes = new Lanes({ concurrency: config.pipelineConcurrency, maxQueued: config.maxQueuedEvents })
+  const api = (event: BotEvent): BotApiCall => {
+    return async <T>(method: string, params: Record<string, unknown> = {}): Promise<T> => {
+      const outcome = await gatedCall<T>(
+        gate,
+        port,
+        { method, params: { botId: event.bot.id, botToken: config.botToken, ...params } },
+        { idempotent: false },
+      )
+      if (outcome.ok) return outcome.result
+      throw Object.assign(new Error(`${method} failed: ${outcome.error.code}`), { code: outcome.error.code })
+    }
+  }
+  const run = createEventRunner({
+    lanes,
+    handlers: options.handlers ?? [],
+    requestRead: (read) => {
+      reads.request(read)
+    },
+    api,
+    log,
+  })
+  const accept = createIntake({
+    botIds: new Set([config.botId]),
+    seen: new RecentKeys(100_000),
+    run,
+    canAcceptRead: (botId, dialogId) => reads.canAccept(botId, dialogId),
+    log,
+  })
+  const app = await buildApp({
+    logger: log,
+    bodyLimitBytes: config.bodyLimitBytes,
+    webhook: { applicationToken: config.applicationToken, eventsSecret: config.eventsSecret, accept },
+    readiness: () => {
+      const reasons: string[] = []
+      const portalError = reads.portalError
+      if (portalError) reasons.push(`portal refuses the bot's calls: ${portalError.code}`)
+      if (gate.snapshot().overloaded) reasons.push('portal REST is blocked: OVERLOAD_LIMIT')
+      return { ok: reasons.length === 0, reasons }
+    },
+  })
+  const address = await app.listen({ port: config.port, host: config.host })
+  log.info({ address, botId: config.botId, portal: port.portal }, 'b24-autoread listening')
+
+  let closing: Promise<void> | undefined
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      await app.close()
+      await Promise.race([lanes.idle(), new Promise((r) => setTimeout(r, 10_000))])
+      const left = await reads.flush(10_000)
+      gate.close()
+      log.info({ pendingDialogs: left }, 'b24-autoread stopped')
+    })()
+    return closing
+  }
+  if (options.handleSignals) {
+    let signals = 0
+    const onSignal = (signal: NodeJS.Signals) => {
+      signals++
+      if (signals > 1) {
+        log.warn({ signal }, 'second signal: exiting now')
+        process.exit(130)
+      }
+      log.info({ signal }, 'shutting down')
+      void close().then(() => process.exit(0))
+    }
+    process.on('SIGTERM', onSignal)
+    process.on('SIGINT', onSignal)
+  }
+  return { app, url: address, config, log, reads, gate, close }
+}
+
+function isMain(): boolean {
+  const entry = process.argv[1]
+  return entry !== undefined && import.meta.url === pathToFileURL(entry).href
+}
+
+if (isMain()) {
+  startServer({ handleSignals: true }).catch((err: unknown) => {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`b24-autoread: ${err.message}\n`)
+    } else {
+      process.stderr.write(`b24-autoread: failed to start: ${err instanceof Error ? err.message : String(err)}\n`)
+    }
+    process.exit(1)
+  })
+}
