@@ -3,7 +3,7 @@
  * that answers every rejection with `{ ok: false, error, message }` and never echoes a 5xx's details.
  * No env, no listen, no SDK here (see server.ts).
  */
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify'
 import type { Logger } from 'pino'
 import { HttpError } from './errors.js'
 import { DEFAULT_FORM_LIMITS, type FormLimits, parseFormBody } from './events/form-body.js'
@@ -58,7 +58,8 @@ export function safeUrl(url: string): string {
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const serverOptions: FastifyServerOptions = {
     loggerInstance: options.logger,
-    disableRequestLogging: true,
+    // Accepted events and rejections get their own lines; per-request lines would double the log volume.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimitBytes,
     requestTimeout: options.requestTimeoutMs ?? 15_000,
     connectionTimeout: options.requestTimeoutMs ?? 15_000,

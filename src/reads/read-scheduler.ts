@@ -40,7 +40,7 @@ export interface ReadSchedulerOptions {
   readonly maxPendingDialogs: number
   /** Confirmed watermarks remembered after a dialog goes idle, so a late lower id is never sent. */
   readonly rememberConfirmed?: number
-  readonly observer?: ReadObserver
+  readonly observers?: readonly ReadObserver[]
   readonly now?: () => number
 }
 
@@ -244,7 +244,7 @@ export class ReadScheduler {
       const kind = this.#settle(s.state, s.target, s.messages, outcome, durationMs, sent.length > 1)
       if (kind) report.kinds.add(kind)
     }
-    this.#o.observer?.onCall?.({
+    for (const o of this.#o.observers ?? []) o.onCall?.({
       batch: sent.length > 1,
       dialogs: sent.length,
       messages,
@@ -299,7 +299,7 @@ export class ReadScheduler {
         },
         'message read',
       )
-      this.#o.observer?.onConfirmed?.(target, { lagMs, messages })
+      for (const o of this.#o.observers ?? []) o.onConfirmed?.(target, { lagMs, messages })
       this.#after(state)
       return undefined
     }
@@ -323,7 +323,7 @@ export class ReadScheduler {
         kind,
         durationMs,
       })
-      this.#o.observer?.onDropped?.(target, outcome.error, kind)
+      for (const o of this.#o.observers ?? []) o.onDropped?.(target, outcome.error, kind)
       // Ids above the failed one arrived meanwhile: they may well be readable.
       if (state.pending > sentId) {
         state.pendingCount = 1
