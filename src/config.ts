@@ -9,19 +9,45 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 /** A pino log level. */
 export type LogLevel = (typeof LOG_LEVELS)[number]
 
+/** How events arrive: Bitrix24 posts them (`webhook`) or the service polls `imbot.v2.Event.get` (`fetch`). */
+export const EVENT_MODES = ['webhook', 'fetch'] as const
+/** An event mode. */
+export type EventMode = (typeof EVENT_MODES)[number]
+
+/** How REST calls are authorised: one incoming-webhook URL and botToken, or an OAuth app's tokens from events. */
+export const AUTH_MODES = ['webhook', 'oauth'] as const
+/** An auth mode. */
+export type AuthMode = (typeof AUTH_MODES)[number]
+
+/** The methods that can mark messages read: as the bot (v2), or as the calling user (`im.dialog.read`, v1 bots). */
+export const READ_METHODS = ['imbot.v2.Chat.Message.read', 'im.dialog.read'] as const
+/** A read method name. */
+export type ReadMethodName = (typeof READ_METHODS)[number]
+
+/** Bitrix24's OAuth server, where app tokens are refreshed. */
+export const DEFAULT_OAUTH_SERVER_ENDPOINT = 'https://oauth.bitrix.info/rest/'
+
 /** The validated service configuration. */
 export interface Config {
   readonly port: number
   readonly host: string
   readonly logLevel: LogLevel
-  /** Incoming-webhook base URL `https://portal/rest/<userId>/<secret>/`. */
+  /** Incoming-webhook base URL `https://portal/rest/<userId>/<secret>/` (unused in OAuth mode). */
   readonly webhookUrl: string
+  /** The bot's id; 0 in OAuth mode when unset (then every bot of the app is served). */
   readonly botId: number
+  /** The botToken (webhook auth); empty in OAuth mode, where it is never sent. */
   readonly botToken: string
   readonly applicationToken: string | undefined
   readonly eventsSecret: string | undefined
   /** PEM file with extra CA certificates to trust for the portal (added to Node's default roots). */
   readonly caFile: string | undefined
+  /** Where pending reads, dedupe keys and offsets are kept: `lmdb` on disk (default) or `memory` (lost on exit). */
+  readonly stateStore: 'lmdb' | 'memory'
+  /** Directory of the on-disk state store. */
+  readonly stateDir: string
+  /** How long a graceful shutdown may drain events and flush reads before leaving the rest in the store. */
+  readonly shutdownTimeoutMs: number
   readonly rateBurst: number
   readonly ratePerSec: number
   /** Most REST requests in flight to one portal at once. */
@@ -34,6 +60,21 @@ export interface Config {
   readonly maxQueuedEvents: number
   readonly bodyLimitBytes: number
   readonly requestTimeoutMs: number
+  /** `webhook` (default) or `fetch` (poll `imbot.v2.Event.get`; no webhook route is served). */
+  readonly eventMode: EventMode
+  /** Fetch mode: events per `imbot.v2.Event.get` page (1 to 1000). */
+  readonly fetchLimit: number
+  /** Fetch mode: the wait between polls while the queue is empty (errors back off from it). */
+  readonly pollIntervalMs: number
+  /** The method that marks messages read. */
+  readonly readMethod: ReadMethodName
+  /** `webhook` (one portal; `webhookUrl`, `botToken`) or `oauth` (an app on many portals; tokens from events). */
+  readonly authMode: AuthMode
+  /** OAuth mode: the app's client_id and client_secret, for refreshing tokens. */
+  readonly clientId: string | undefined
+  readonly clientSecret: string | undefined
+  /** OAuth mode: where tokens are refreshed; configured, never taken from events (they must not collect the secret). */
+  readonly oauthServerEndpoint: string
 }
 
 type Env = Readonly<Record<string, string | undefined>>
@@ -67,13 +108,40 @@ export function loadConfig(env: Env): Config {
     }
     return n
   }
+  const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
+    const raw = str(name)
+    if (raw === undefined) return fallback
+    const found = allowed.find((a) => a === raw)
+    if (found === undefined) problems.push(`${name} must be one of ${allowed.join(', ')} (got "${raw}")`)
+    return found ?? fallback
+  }
 
   const logLevelRaw = str('LOG_LEVEL') ?? 'info'
   const logLevel = LOG_LEVELS.find((l) => l === logLevelRaw)
   if (logLevel === undefined) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevelRaw}")`)
 
+  const eventMode = oneOf('B24_EVENT_MODE', EVENT_MODES, 'webhook')
+  const readMethod = oneOf('B24_READ_METHOD', READ_METHODS, 'imbot.v2.Chat.Message.read')
+  const clientId = str('B24_CLIENT_ID')
+  const clientSecret = str('B24_CLIENT_SECRET')
   const webhookUrl = str('B24_WEBHOOK_URL')
-  if (webhookUrl === undefined) {
+  // OAuth is implied when the app's credentials are given without an incoming-webhook URL.
+  const impliedAuth: AuthMode = webhookUrl === undefined && clientId !== undefined ? 'oauth' : 'webhook'
+  const authMode = oneOf('B24_AUTH_MODE', AUTH_MODES, impliedAuth)
+  const oauth = authMode === 'oauth'
+  const oauthServerEndpoint = str('B24_OAUTH_SERVER_ENDPOINT') ?? DEFAULT_OAUTH_SERVER_ENDPOINT
+  if (oauth) {
+    if (clientId === undefined) problems.push("B24_CLIENT_ID is required with B24_AUTH_MODE=oauth: the app's client_id")
+    if (clientSecret === undefined) {
+      problems.push("B24_CLIENT_SECRET is required with B24_AUTH_MODE=oauth: the app's client_secret")
+    }
+    if (eventMode === 'fetch') {
+      problems.push('B24_EVENT_MODE=fetch needs B24_AUTH_MODE=webhook: OAuth tokens arrive with webhook events')
+    }
+    if (!/^https:\/\/[^/\s]+/.test(oauthServerEndpoint)) {
+      problems.push('B24_OAUTH_SERVER_ENDPOINT must be an https:// URL such as https://oauth.bitrix.info/rest/')
+    }
+  } else if (webhookUrl === undefined) {
     problems.push('B24_WEBHOOK_URL is required: the incoming webhook URL https://<portal>/rest/<userId>/<secret>/')
   } else {
     const reason = checkWebhookUrl(webhookUrl)
@@ -82,16 +150,22 @@ export function loadConfig(env: Env): Config {
 
   const botIdRaw = str('B24_BOT_ID')
   let botId = 0
-  if (botIdRaw === undefined) problems.push('B24_BOT_ID is required: the numeric id of the registered bot')
-  else if (!/^[1-9]\d{0,15}$/.test(botIdRaw)) problems.push(`B24_BOT_ID must be a positive integer (got "${botIdRaw}")`)
-  else botId = Number(botIdRaw)
+  if (botIdRaw === undefined) {
+    if (!oauth) problems.push('B24_BOT_ID is required: the numeric id of the registered bot')
+  } else if (!/^[1-9]\d{0,15}$/.test(botIdRaw)) {
+    problems.push(`B24_BOT_ID must be a positive integer (got "${botIdRaw}")`)
+  } else {
+    botId = Number(botIdRaw)
+  }
 
   const botToken = str('B24_BOT_TOKEN')
-  if (botToken === undefined) problems.push('B24_BOT_TOKEN is required: the botToken the bot was registered with')
+  if (botToken === undefined && !oauth) {
+    problems.push('B24_BOT_TOKEN is required: the botToken the bot was registered with')
+  }
 
   const applicationToken = str('B24_APPLICATION_TOKEN')
   const eventsSecret = str('B24_EVENTS_SECRET')
-  if (applicationToken === undefined && eventsSecret === undefined) {
+  if (eventMode === 'webhook' && applicationToken === undefined && eventsSecret === undefined) {
     problems.push(
       'set B24_APPLICATION_TOKEN (compared with auth[application_token] of each event) and/or B24_EVENTS_SECRET ' +
         '(events accepted only at /bitrix24/events/<secret>): without either, anyone could post events',
@@ -100,6 +174,10 @@ export function loadConfig(env: Env): Config {
   if (eventsSecret !== undefined && !/^[A-Za-z0-9_-]{16,128}$/.test(eventsSecret)) {
     problems.push('B24_EVENTS_SECRET must be 16 to 128 characters of A-Z, a-z, 0-9, "_" or "-"')
   }
+
+  const stateStoreRaw = str('STATE_STORE') ?? 'lmdb'
+  const stateStore = stateStoreRaw === 'memory' ? 'memory' : 'lmdb'
+  if (stateStoreRaw !== stateStore) problems.push(`STATE_STORE must be lmdb or memory (got "${stateStoreRaw}")`)
 
   const config: Config = {
     port: int('PORT', 3000, 0, 65535),
@@ -111,6 +189,9 @@ export function loadConfig(env: Env): Config {
     applicationToken,
     eventsSecret,
     caFile: str('B24_CA_FILE'),
+    stateStore,
+    stateDir: str('STATE_DIR') ?? './data',
+    shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     rateBurst: int('B24_RATE_BURST', 50, 1, 10_000),
     ratePerSec: num('B24_RATE_PER_SEC', 2, 0.01, 1000),
     maxInFlight: int('B24_MAX_IN_FLIGHT', 4, 1, 64),
@@ -119,6 +200,14 @@ export function loadConfig(env: Env): Config {
     maxQueuedEvents: int('MAX_QUEUED_EVENTS', 100_000, 1, 10_000_000),
     bodyLimitBytes: int('BODY_LIMIT_BYTES', 256 * 1024, 1024, 16 * 1024 * 1024),
     requestTimeoutMs: int('B24_REQUEST_TIMEOUT_MS', 15_000, 100, 120_000),
+    eventMode,
+    fetchLimit: int('B24_FETCH_LIMIT', 100, 1, 1000),
+    pollIntervalMs: int('B24_POLL_INTERVAL_MS', 5_000, 10, 600_000),
+    readMethod,
+    authMode,
+    clientId,
+    clientSecret,
+    oauthServerEndpoint,
   }
   if (problems.length > 0) throw new ConfigError(problems)
   return Object.freeze(config)
