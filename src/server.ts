@@ -15,7 +15,11 @@ import { ConfigError } from './errors.js'
 import type { BotEvent } from './events/types.js'
 import { createIntake } from './intake/accept-event.js'
 import { RecentKeys } from './intake/dedupe.js'
+import { instrumentPort } from './observability/instrument-port.js'
 import { createLogger, SecretScrubber } from './observability/logger.js'
+import { createMetrics, type Metrics } from './observability/metrics.js'
+import { metricsRoute } from './observability/metrics-route.js'
+import { portalAuthCheck, portalOverloadCheck, ReadinessChecks } from './observability/readiness.js'
 import type { Middleware } from './pipeline/compose.js'
 import type { BotApiCall, EventContext } from './pipeline/context.js'
 import { Lanes } from './pipeline/lanes.js'
@@ -46,6 +50,10 @@ export interface RunningService {
   readonly log: Logger
   readonly reads: ReadScheduler
   readonly gate: PortalGate
+  /** The service's own Prometheus registry and recorders (served at `/metrics`). */
+  readonly metrics: Metrics
+  /** The named checks behind `/readyz`; add one with `readiness.set(name, check)`. */
+  readonly readiness: ReadinessChecks
   /** Stops intake, drains the pipeline and pending reads (bounded), then closes. */
   close(): Promise<void>
 }
@@ -67,20 +75,30 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     scrubber,
     ...(options.logDestination ? { destination: options.logDestination } : {}),
   })
+  const metrics = createMetrics()
   const ca = config.caFile ? readFileSync(config.caFile, 'utf8') : undefined
-  const port: BitrixPort = createWebhookPort({
-    webhookUrl: config.webhookUrl,
-    timeoutMs: config.requestTimeoutMs,
-    log,
-    ...(ca ? { ca } : {}),
+  const port: BitrixPort = instrumentPort(
+    createWebhookPort({
+      webhookUrl: config.webhookUrl,
+      timeoutMs: config.requestTimeoutMs,
+      log,
+      ...(ca ? { ca } : {}),
+    }),
+    metrics.rest,
+  )
+  const gate = new PortalGate({
+    burst: config.rateBurst,
+    perSec: config.ratePerSec,
+    maxInFlight: config.maxInFlight,
+    onGrant: metrics.limiter.granted,
   })
-  const gate = new PortalGate({ burst: config.rateBurst, perSec: config.ratePerSec, maxInFlight: config.maxInFlight })
   const reads = new ReadScheduler({
     port,
     gate,
     readMethod: imbotV2Read(config.botToken),
     log: log.child({ mod: 'reads' }),
     maxPendingDialogs: config.maxPendingDialogs,
+    observers: [metrics.reads],
   })
   const lanes = new Lanes({ concurrency: config.pipelineConcurrency, maxQueued: config.maxQueuedEvents })
   const api = (event: BotEvent): BotApiCall => {
@@ -110,24 +128,37 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     run,
     canAcceptRead: (botId, dialogId) => reads.canAccept(botId, dialogId),
     log,
+    onOutcome: metrics.intake.eventOutcome,
+  })
+  let shuttingDown = false
+  const readiness = new ReadinessChecks()
+    .set('shutdown', () => (shuttingDown ? 'the service is shutting down' : undefined))
+    .set('portal-auth', portalAuthCheck(reads))
+    .set('portal-overload', portalOverloadCheck(gate))
+  metrics.limiter.watch({
+    gate: () => gate.snapshot(),
+    pendingDialogs: () => reads.pendingDialogs,
+    queuedEvents: () => lanes.size,
+    ready: () => readiness.evaluate().ok,
   })
   const app = await buildApp({
     logger: log,
     bodyLimitBytes: config.bodyLimitBytes,
-    webhook: { applicationToken: config.applicationToken, eventsSecret: config.eventsSecret, accept },
-    readiness: () => {
-      const reasons: string[] = []
-      const portalError = reads.portalError
-      if (portalError) reasons.push(`portal refuses the bot's calls: ${portalError.code}`)
-      if (gate.snapshot().overloaded) reasons.push('portal REST is blocked: OVERLOAD_LIMIT')
-      return { ok: reasons.length === 0, reasons }
+    webhook: {
+      applicationToken: config.applicationToken,
+      eventsSecret: config.eventsSecret,
+      accept,
+      onRejected: metrics.intake.eventRejected,
     },
+    readiness: () => readiness.evaluate(),
+    plugins: [metricsRoute(metrics)],
   })
   const address = await app.listen({ port: config.port, host: config.host })
   log.info({ address, botId: config.botId, portal: port.portal }, 'b24-autoread listening')
 
   let closing: Promise<void> | undefined
   const close = (): Promise<void> => {
+    shuttingDown = true
     closing ??= (async () => {
       await app.close()
       await Promise.race([lanes.idle(), new Promise((r) => setTimeout(r, 10_000))])
@@ -151,7 +182,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     process.on('SIGTERM', onSignal)
     process.on('SIGINT', onSignal)
   }
-  return { app, url: address, config, log, reads, gate, close }
+  return { app, url: address, config, log, reads, gate, metrics, readiness, close }
 }
 
 function isMain(): boolean {

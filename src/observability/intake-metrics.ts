@@ -1,0 +1,97 @@
+/** Metrics of the intake: events by type and outcome, rejections by reason, intake latency, HTTP answers by route. */
+import { Counter, Histogram, type Registry } from 'prom-client'
+
+/** Event names that are label values as they are; anything else is `other`. */
+const EVENT_TYPES: ReadonlySet<string> = new Set([
+  'ONIMBOTV2MESSAGEADD',
+  'ONIMBOTV2MESSAGEUPDATE',
+  'ONIMBOTV2MESSAGEDELETE',
+  'ONIMBOTV2JOINCHAT',
+  'ONIMBOTV2DELETE',
+  'ONIMBOTV2COMMANDADD',
+  'ONIMBOTV2REACTIONCHANGE',
+  'ONIMBOTV2CONTEXTGET',
+  'ONIMBOTMESSAGEADD',
+  'ONIMBOTMESSAGEUPDATE',
+  'ONIMBOTMESSAGEDELETE',
+  'ONIMBOTJOINCHAT',
+  'ONIMBOTDELETE',
+  'ONIMCOMMANDADD',
+  'ONAPPINSTALL',
+  'ONAPPUNINSTALL',
+])
+
+/** Intake outcomes (`createIntake`'s `onOutcome`). */
+const OUTCOMES: ReadonlySet<string> = new Set(['accepted', 'duplicate', 'ignored', 'rejected'])
+
+/** Why the events endpoint refused a request: the webhook route's reasons, the body parsers' and the intake's. */
+export const REJECT_REASONS: ReadonlySet<string> = new Set([
+  'not_found',
+  'bad_secret',
+  'empty_body',
+  'missing_token',
+  'bad_token',
+  'invalid_event',
+  'body_too_large',
+  'unsupported_media_type',
+  'malformed_body',
+  'too_deep',
+  'too_many_parameters',
+  'overloaded',
+  'store_unavailable',
+])
+
+/** Records what the intake did. */
+export interface IntakeMetrics {
+  /** `onOutcome` of `createIntake`: one event and what became of it. */
+  eventOutcome(type: string, outcome: string): void
+  /** `onRejected` of the webhook route, and the parser and intake refusals the route does not see. */
+  eventRejected(reason: string): void
+  /** Time from the request's arrival to the answer (webhook), or spent in `accept` (fetch). */
+  intakeDuration(seconds: number, outcome: 'ok' | 'rejected'): void
+  /** Any HTTP answer: route pattern (never the secret), method, status. */
+  httpRequest(route: string, method: string, status: number): void
+}
+
+/** Registers the intake metrics on `registry`. */
+export function intakeMetrics(registry: Registry, prefix: string): IntakeMetrics {
+  const events = new Counter({
+    name: `${prefix}events_received_total`,
+    help: 'Events that reached the intake, by event type and outcome (accepted, duplicate, ignored, rejected).',
+    labelNames: ['type', 'outcome'],
+    registers: [registry],
+  })
+  const rejected = new Counter({
+    name: `${prefix}events_rejected_total`,
+    help: 'Requests to the events endpoint that were refused, by reason.',
+    labelNames: ['reason'],
+    registers: [registry],
+  })
+  const latency = new Histogram({
+    name: `${prefix}intake_duration_seconds`,
+    help: 'Time from the arrival of an event to its answer (the REST work happens later), by outcome.',
+    labelNames: ['outcome'],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  })
+  const http = new Counter({
+    name: `${prefix}http_requests_total`,
+    help: 'HTTP requests answered by the service, by route pattern, method and status code.',
+    labelNames: ['route', 'method', 'status'],
+    registers: [registry],
+  })
+  return {
+    eventOutcome(type, outcome) {
+      events.inc({ type: EVENT_TYPES.has(type) ? type : 'other', outcome: OUTCOMES.has(outcome) ? outcome : 'other' })
+    },
+    eventRejected(reason) {
+      rejected.inc({ reason: REJECT_REASONS.has(reason) ? reason : 'other' })
+    },
+    intakeDuration(seconds, outcome) {
+      latency.observe({ outcome }, seconds)
+    },
+    httpRequest(route, method, status) {
+      http.inc({ route, method: /^[A-Z]{1,10}$/.test(method) ? method : 'other', status: String(status) })
+    },
+  }
+}

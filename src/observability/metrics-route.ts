@@ -1,0 +1,64 @@
+/**
+ * `GET /metrics` in the Prometheus text format, plus the hooks that measure what only the HTTP layer sees:
+ * answers by route and status, intake latency of the events endpoint, and the events endpoint's refusals
+ * that happen before the webhook route's own checks (body parsers) or after them (intake capacity).
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { EVENTS_PATH } from '../intake/webhook-route.js'
+import type { Metrics } from './metrics.js'
+
+/** Error codes of the body parsers (Fastify's and ours) and of the intake, as rejection reasons. */
+const REASON_OF_CODE: Readonly<Record<string, string>> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'body_too_large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_EMPTY_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_INVALID_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'malformed_body',
+  MALFORMED_FORM: 'malformed_body',
+  MALFORMED_JSON: 'malformed_body',
+  FORBIDDEN_KEY: 'malformed_body',
+  TOO_DEEP: 'too_deep',
+  TOO_MANY_PARAMETERS: 'too_many_parameters',
+  EMPTY_BODY: 'empty_body',
+  OVERLOADED: 'overloaded',
+  STORE_UNAVAILABLE: 'store_unavailable',
+}
+
+/** Codes the webhook route reports itself through `onRejected` (its secret check runs in `onRequest`). */
+const ROUTE_CODES = new Set(['NOT_FOUND', 'INVALID_EVENTS_SECRET'])
+
+/** Codes raised after the handler started that the route does not report (the intake's capacity refusals). */
+const INTAKE_CODES = new Set(['OVERLOADED', 'STORE_UNAVAILABLE'])
+
+const IN_HANDLER = Symbol('b24-autoread.inHandler')
+type Marked = FastifyRequest & { [IN_HANDLER]?: boolean }
+
+function isEventsRoute(request: FastifyRequest): boolean {
+  return request.routeOptions.url?.startsWith(EVENTS_PATH) ?? false
+}
+
+/** Builds the plugin for `buildApp({ plugins })`; the path is `/metrics`. */
+export function metricsRoute(metrics: Metrics): (app: FastifyInstance) => Promise<void> {
+  return async (app) => {
+    app.addHook('preHandler', async (request: Marked) => {
+      request[IN_HANDLER] = true
+    })
+    app.addHook('onError', async (request: Marked, _reply, error: Error & { code?: string }) => {
+      if (!isEventsRoute(request)) return
+      const code = error.code ?? ''
+      const counted = request[IN_HANDLER] ? !INTAKE_CODES.has(code) : ROUTE_CODES.has(code)
+      if (!counted) metrics.intake.eventRejected(REASON_OF_CODE[code] ?? 'other')
+    })
+    app.addHook('onResponse', async (request, reply) => {
+      const route = request.routeOptions.url ?? 'unmatched'
+      metrics.intake.httpRequest(route, request.method, reply.statusCode)
+      if (isEventsRoute(request)) {
+        metrics.intake.intakeDuration(reply.elapsedTime / 1000, reply.statusCode < 400 ? 'ok' : 'rejected')
+      }
+    })
+    app.get('/metrics', async (_request, reply) => {
+      const text = await metrics.render()
+      return reply.type(metrics.registry.contentType).send(text)
+    })
+  }
+}
