@@ -41,6 +41,8 @@ export interface ReadSchedulerOptions {
   /** Confirmed watermarks remembered after a dialog goes idle, so a late lower id is never sent. */
   readonly rememberConfirmed?: number
   readonly observers?: readonly ReadObserver[]
+  /** Looks up a confirmed watermark this process does not remember (the state store's, after a restart). */
+  readonly confirmedOf?: (botId: number, dialogId: string) => number
   readonly now?: () => number
 }
 
@@ -105,7 +107,7 @@ export class ReadScheduler {
   /** The highest id confirmed for a dialog that is known to this process (0 when none). */
   confirmedId(botId: number, dialogId: string): number {
     const key = keyOf(botId, dialogId)
-    return this.#dialogs.get(key)?.confirmed ?? this.#confirmed.get(key) ?? 0
+    return this.#dialogs.get(key)?.confirmed ?? this.#confirmed.get(key) ?? this.#o.confirmedOf?.(botId, dialogId) ?? 0
   }
 
   /** Raises the dialog's watermark to `messageId` and schedules a read; false when refused at the bound. */
@@ -113,7 +115,7 @@ export class ReadScheduler {
     const key = keyOf(req.botId, req.dialogId)
     let state = this.#dialogs.get(key)
     if (state === undefined) {
-      const confirmed = this.#confirmed.get(key) ?? 0
+      const confirmed = this.#confirmed.get(key) ?? this.#o.confirmedOf?.(req.botId, req.dialogId) ?? 0
       if (req.messageId <= confirmed) return true
       if (this.#dialogs.size >= this.#o.maxPendingDialogs) {
         this.#o.log.warn(
@@ -194,6 +196,8 @@ export class ReadScheduler {
         }
         void this.#send(states).then((report) => {
           slot.done(report)
+          // Settling may have re-queued dialogs (newer ids, retries): keep the loop going.
+          void this.#pump()
         })
       }
     } finally {
@@ -244,14 +248,15 @@ export class ReadScheduler {
       const kind = this.#settle(s.state, s.target, s.messages, outcome, durationMs, sent.length > 1)
       if (kind) report.kinds.add(kind)
     }
-    for (const o of this.#o.observers ?? []) o.onCall?.({
-      batch: sent.length > 1,
-      dialogs: sent.length,
-      messages,
-      ok: firstCode === undefined,
-      code: firstCode,
-      durationMs,
-    })
+    for (const o of this.#o.observers ?? [])
+      o.onCall?.({
+        batch: sent.length > 1,
+        dialogs: sent.length,
+        messages,
+        ok: firstCode === undefined,
+        code: firstCode,
+        durationMs,
+      })
     if (whole !== undefined && sent.length > 1) {
       this.#o.log.warn(
         { code: whole.code, status: whole.status, dialogs: sent.length, durationMs },

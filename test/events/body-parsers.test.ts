@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest'
+import { HttpError } from '../../src/errors.js'
+import { parseFormBody } from '../../src/events/form-body.js'
+import { parseJsonBody } from '../../src/events/json-body.js'
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn()
+  } catch (err) {
+    return err instanceof HttpError ? `${err.statusCode} ${err.code}` : 'not an HttpError'
+  }
+  return undefined
+}
+
+describe('form bodies', () => {
+  it('decodes percent-encoded PHP brackets into nested objects without a prototype', () => {
+    const body = parseFormBody('data%5Bbot%5D%5Bid%5D=456&data%5BBOT%5D%5B7%5D%5BBOT_ID%5D=7&text=a+b%26c')
+    expect(body).toEqual({ data: { bot: { id: '456' }, BOT: { '7': { BOT_ID: '7' } } }, text: 'a b&c' })
+    expect(Object.getPrototypeOf(body)).toBeNull()
+  })
+
+  it('keeps __proto__ keys as plain data and never pollutes Object.prototype', () => {
+    const body = parseFormBody(
+      '__proto__%5Bpolluted%5D=1&a%5B__proto__%5D%5Bx%5D=2&constructor%5Bprototype%5D%5By%5D=3',
+    )
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined()
+    expect(({} as Record<string, unknown>).y).toBeUndefined()
+    expect(typeof body).toBe('object')
+  })
+
+  it.each([
+    ['an empty body', '', '400 EMPTY_BODY'],
+    ['invalid percent-encoding', 'a=%ZZ', '400 MALFORMED_FORM'],
+    ['invalid UTF-8', 'a=%C3%28', '400 MALFORMED_FORM'],
+    ['nesting deeper than 8', `a${'[x]'.repeat(12)}=1`, '400 TOO_DEEP'],
+    [
+      'more than 1000 parameters',
+      Array.from({ length: 1001 }, (_, i) => `p${i}=1`).join('&'),
+      '400 TOO_MANY_PARAMETERS',
+    ],
+  ])('rejects %s', (_name, raw, expected) => {
+    expect(codeOf(() => parseFormBody(raw))).toBe(expected)
+  })
+})
+
+describe('JSON bodies', () => {
+  it.each([
+    ['an empty body', ' ', '400 EMPTY_BODY'],
+    ['malformed JSON', '{"event":', '400 MALFORMED_JSON'],
+    ['a __proto__ key', '{"__proto__":{"x":1}}', '400 FORBIDDEN_KEY'],
+    ['a constructor.prototype key', '{"constructor":{"prototype":{"x":1}}}', '400 FORBIDDEN_KEY'],
+    ['nesting deeper than 8', `${'['.repeat(20)}${']'.repeat(20)}`, '400 TOO_DEEP'],
+    ['very deep nesting without overflowing the stack', `${'['.repeat(100_000)}${']'.repeat(100_000)}`, '400 TOO_DEEP'],
+  ])('rejects %s', (_name, raw, expected) => {
+    expect(codeOf(() => parseJsonBody(raw))).toBe(expected)
+  })
+})
