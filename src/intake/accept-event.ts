@@ -5,7 +5,7 @@
 import type { Logger } from 'pino'
 import { HttpError } from '../errors.js'
 import type { BotEvent, UnknownEvent } from '../events/types.js'
-import { eventIds } from '../pipeline/run-event.js'
+import { type EventTrace, eventIds } from '../pipeline/run-event.js'
 import type { RecentKeys } from './dedupe.js'
 
 /** What became of an event. */
@@ -18,7 +18,7 @@ export type Acceptance =
 export interface IntakeOptions {
   readonly botIds: ReadonlySet<number> | undefined
   readonly seen: RecentKeys
-  readonly run: (event: BotEvent, receivedAt: number) => boolean
+  readonly run: (event: BotEvent, receivedAt: number, trace?: EventTrace) => boolean
   /** Whether a read for this dialog can be taken (false for a new dialog at the pending bound). */
   readonly canAcceptRead: (botId: number, dialogId: string) => boolean
   /** Makes the pending read durable before the event is acknowledged (no-op without a store). */
@@ -33,25 +33,25 @@ export function dedupeKey(event: BotEvent): string | undefined {
   return event.type === 'ONIMBOTV2MESSAGEADD' ? `m:${event.bot.id}:${event.message.id}` : undefined
 }
 
-/** Builds `accept(event, receivedAt)`; rejects with a 503 `HttpError` when the service cannot take more. */
+/** Builds `accept(event, receivedAt, trace?)`; rejects with a 503 `HttpError` when the service cannot take more. */
 export function createIntake(
   options: IntakeOptions,
-): (event: BotEvent | UnknownEvent, receivedAt: number) => Promise<Acceptance> {
+): (event: BotEvent | UnknownEvent, receivedAt: number, trace?: EventTrace) => Promise<Acceptance> {
   const count = (event: string, outcome: string) => options.onOutcome?.(event, outcome)
-  return async (event, receivedAt) => {
+  return async (event, receivedAt, trace) => {
     if (event.type === 'unknown') {
-      options.log.info({ event: event.name }, 'event ignored: not an event this service handles')
+      options.log.info({ event: event.name, ...trace }, 'event ignored: not an event this service handles')
       count(event.name, 'ignored')
       return { outcome: 'ignored', reason: 'unknown-event' }
     }
     if (options.botIds !== undefined && !options.botIds.has(event.bot.id)) {
-      options.log.info(eventIds(event), 'event ignored: it is for another bot')
+      options.log.info({ ...eventIds(event), ...trace }, 'event ignored: it is for another bot')
       count(event.type, 'ignored')
       return { outcome: 'ignored', reason: 'other-bot' }
     }
     const key = dedupeKey(event)
     if (key !== undefined && !options.seen.add(key)) {
-      options.log.info(eventIds(event), 'event ignored: duplicate delivery')
+      options.log.info({ ...eventIds(event), ...trace }, 'event ignored: duplicate delivery')
       count(event.type, 'duplicate')
       return { outcome: 'duplicate' }
     }
@@ -68,10 +68,10 @@ export function createIntake(
     } catch (err) {
       forget()
       count(event.type, 'rejected')
-      options.log.error({ ...eventIds(event), err: { message: String(err) } }, 'could not store the event')
+      options.log.error({ ...eventIds(event), ...trace, err: { message: String(err) } }, 'could not store the event')
       throw new HttpError(503, 'STORE_UNAVAILABLE', 'The event could not be stored; retry later', { cause: err })
     }
-    if (!options.run(event, receivedAt)) {
+    if (!options.run(event, receivedAt, trace)) {
       forget()
       count(event.type, 'rejected')
       throw new HttpError(503, 'OVERLOADED', 'Too many events are queued; retry later')

@@ -7,6 +7,7 @@ import { HttpError } from '../errors.js'
 import { parseEvent } from '../events/parse-event.js'
 import type { BotEvent, UnknownEvent } from '../events/types.js'
 import { presentedApplicationToken, safeEqual } from '../events/verify.js'
+import type { EventTrace } from '../pipeline/run-event.js'
 import type { Acceptance } from './accept-event.js'
 
 /** The webhook path; with a secret, events are accepted only at `${EVENTS_PATH}/<secret>`. */
@@ -16,7 +17,7 @@ export const EVENTS_PATH = '/bitrix24/events'
 export interface WebhookRouteOptions {
   readonly applicationToken: string | undefined
   readonly eventsSecret: string | undefined
-  readonly accept: (event: BotEvent | UnknownEvent, receivedAt: number) => Promise<Acceptance>
+  readonly accept: (event: BotEvent | UnknownEvent, receivedAt: number, trace?: EventTrace) => Promise<Acceptance>
   /** Parses extra event shapes (e.g. legacy v1) before the v2 parser; undefined when not applicable. */
   readonly parseLegacy?: (body: unknown) => ReturnType<typeof parseEvent> | undefined
   readonly onRejected?: (reason: string) => void
@@ -74,7 +75,7 @@ export async function webhookRoute(app: FastifyInstance, options: WebhookRouteOp
       reject('invalid_event', new HttpError(400, parsed.code, `Invalid event: ${parsed.problems.join('; ')}`))
       return
     }
-    const acceptance = await options.accept(parsed.event, receivedAt)
+    const acceptance = await options.accept(parsed.event, receivedAt, { reqId: request.id })
     return reply.code(200).send({ ok: true, ...acceptance })
   }
 

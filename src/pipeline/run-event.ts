@@ -12,8 +12,19 @@ import { logEvent } from './handlers/log-event.js'
 import { markRead } from './handlers/mark-read.js'
 import type { Lanes } from './lanes.js'
 
-/** A read request from the pipeline. */
-export type RequestRead = (read: { botId: number; dialogId: string; messageId: number; receivedAt: number }) => void
+/** Ids that follow one event from its HTTP request to the read log line (Fastify's `reqId` in webhook mode). */
+export interface EventTrace {
+  readonly reqId?: string
+}
+
+/** A read request from the pipeline; `trace` holds the ids the read's log line repeats (reqId, eventId). */
+export type RequestRead = (read: {
+  botId: number
+  dialogId: string
+  messageId: number
+  receivedAt: number
+  trace?: Readonly<Record<string, string | number>>
+}) => void
 
 /** Pipeline dependencies. */
 export interface EventRunnerOptions {
@@ -36,14 +47,16 @@ export function eventIds(event: BotEvent): Record<string, string | number> {
   return ids
 }
 
-/** Builds `run(event, receivedAt)`: false when the lanes are full (nothing was queued). */
-export function createEventRunner(options: EventRunnerOptions): (event: BotEvent, receivedAt: number) => boolean {
+/** Builds `run(event, receivedAt, trace?)`: false when the lanes are full (nothing was queued). */
+export function createEventRunner(
+  options: EventRunnerOptions,
+): (event: BotEvent, receivedAt: number, trace?: EventTrace) => boolean {
   const pipeline = compose<EventContext>([logEvent, ...options.handlers, markRead])
-  return (event, receivedAt) => {
+  return (event, receivedAt, trace) => {
     const dialog = event.type === 'ONIMBOTV2DELETE' ? '-' : event.chat.dialogId
     return options.lanes.push(`${event.bot.id}|${dialog}`, async () => {
       const ids = eventIds(event)
-      const log = options.log.child(ids)
+      const log = options.log.child({ ...ids, ...trace })
       let read = false
       const ctx: EventContext = {
         event,
@@ -59,6 +72,7 @@ export function createEventRunner(options: EventRunnerOptions): (event: BotEvent
             dialogId: event.chat.dialogId,
             messageId: event.message.id,
             receivedAt,
+            trace: { ...trace, ...(event.eventId !== undefined ? { eventId: event.eventId } : {}) },
           })
         },
       }

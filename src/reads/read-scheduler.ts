@@ -57,12 +57,20 @@ interface DialogState {
   pendingCount: number
   attempts: number
   queued: boolean
+  /** Log ids (reqId, eventId) of the message that set `pending`, and of the one in flight. */
+  trace: Trace | undefined
+  inFlightTrace: Trace | undefined
 }
+
+/** Ids repeated on a read's log lines so one message can be followed from its request to its read. */
+type Trace = Readonly<Record<string, string | number>>
 
 /** A read request as the pipeline makes it. */
 export interface ReadRequest extends ReadTarget {
   /** When the message was received (ms since epoch), for the lag measurement. */
   readonly receivedAt?: number
+  /** Ids of the event (reqId, eventId) that the read's log lines repeat. */
+  readonly trace?: Trace
 }
 
 /** The read scheduler of one portal. */
@@ -135,11 +143,16 @@ export class ReadScheduler {
         pendingCount: 0,
         attempts: 0,
         queued: false,
+        trace: undefined,
+        inFlightTrace: undefined,
       }
       this.#dialogs.set(key, state)
     }
     if (req.messageId <= state.confirmed) return true
-    if (req.messageId > state.pending) state.pending = req.messageId
+    if (req.messageId > state.pending) {
+      state.pending = req.messageId
+      state.trace = req.trace
+    }
     if (state.pendingSince === 0) state.pendingSince = req.receivedAt ?? this.#now()
     state.pendingCount++
     if (state.inFlight === 0 && !state.queued) this.#enqueue(state, false)
@@ -210,6 +223,7 @@ export class ReadScheduler {
     const started = this.#now()
     const sent = states.map((s) => {
       s.inFlight = s.pending
+      s.inFlightTrace = s.trace
       return {
         state: s,
         target: { botId: s.botId, dialogId: s.dialogId, messageId: s.pending },
@@ -283,7 +297,9 @@ export class ReadScheduler {
     batch: boolean,
   ): ErrorClass | undefined {
     const sentId = state.inFlight
+    const trace = state.inFlightTrace
     state.inFlight = 0
+    state.inFlightTrace = undefined
     if (outcome.ok) {
       this.#portalError = undefined
       const result = readResult(outcome.result)
@@ -294,10 +310,12 @@ export class ReadScheduler {
       state.pendingSince = state.pending > state.confirmed ? this.#now() : 0
       this.#o.log.info(
         {
+          ...trace,
           botId: target.botId,
           dialogId: target.dialogId,
           messageId: sentId,
           outcome: 'read',
+          messages,
           durationMs,
           batch,
           ...result,
@@ -320,6 +338,7 @@ export class ReadScheduler {
     if (kind === 'terminal-portal' || kind === 'terminal-dialog') {
       if (kind === 'terminal-portal') this.#portalError = outcome.error
       this.#logOnce(code, {
+        ...trace,
         botId: target.botId,
         dialogId: target.dialogId,
         messageId: sentId,
@@ -345,6 +364,7 @@ export class ReadScheduler {
     const level = state.attempts <= 3 ? 'warn' : 'debug'
     this.#o.log[level](
       {
+        ...trace,
         botId: target.botId,
         dialogId: target.dialogId,
         messageId: sentId,
