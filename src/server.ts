@@ -15,6 +15,7 @@ import { ConfigError } from './errors.js'
 import type { BotEvent } from './events/types.js'
 import { createIntake } from './intake/accept-event.js'
 import { RecentKeys } from './intake/dedupe.js'
+import { persistEvent } from './intake/persist-event.js'
 import { instrumentPort } from './observability/instrument-port.js'
 import { createLogger, SecretScrubber } from './observability/logger.js'
 import { createMetrics, type Metrics } from './observability/metrics.js'
@@ -28,6 +29,10 @@ import { gatedCall } from './reads/gated-call.js'
 import { PortalGate } from './reads/portal-gate.js'
 import { imbotV2Read } from './reads/read-method.js'
 import { ReadScheduler } from './reads/read-scheduler.js'
+import { durableReadsObserver, replayPending } from './store/durable-reads.js'
+import { LmdbStore } from './store/lmdb-store.js'
+import { MemoryStore } from './store/memory-store.js'
+import type { StateStore } from './store/state-store.js'
 
 /** Options for starting the service. */
 export interface StartOptions {
@@ -54,7 +59,9 @@ export interface RunningService {
   readonly metrics: Metrics
   /** The named checks behind `/readyz`; add one with `readiness.set(name, check)`. */
   readonly readiness: ReadinessChecks
-  /** Stops intake, drains the pipeline and pending reads (bounded), then closes. */
+  /** Pending reads, dedupe keys and offsets that survive a restart. */
+  readonly store: StateStore
+  /** Stops intake (503), drains the pipeline, flushes pending reads within `SHUTDOWN_TIMEOUT_MS`; the rest stays stored. */
   close(): Promise<void>
 }
 
@@ -76,6 +83,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     ...(options.logDestination ? { destination: options.logDestination } : {}),
   })
   const metrics = createMetrics()
+  const store = await openStore(config)
   const ca = config.caFile ? readFileSync(config.caFile, 'utf8') : undefined
   const port: BitrixPort = instrumentPort(
     createWebhookPort({
@@ -98,8 +106,10 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     readMethod: imbotV2Read(config.botToken),
     log: log.child({ mod: 'reads' }),
     maxPendingDialogs: config.maxPendingDialogs,
-    observers: [metrics.reads],
+    observers: [metrics.reads, durableReadsObserver(store, log.child({ mod: 'store' }))],
+    confirmedOf: (botId, dialogId) => store.confirmedId(botId, dialogId),
   })
+  replayPending(store, reads, log.child({ mod: 'store' }))
   const lanes = new Lanes({ concurrency: config.pipelineConcurrency, maxQueued: config.maxQueuedEvents })
   const api = (event: BotEvent): BotApiCall => {
     return async <T>(method: string, params: Record<string, unknown> = {}): Promise<T> => {
@@ -122,10 +132,13 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     api,
     log,
   })
+  const seen = new RecentKeys(SEEN_CAPACITY)
+  for (const key of store.seenKeys()) seen.add(key)
   const accept = createIntake({
     botIds: new Set([config.botId]),
-    seen: new RecentKeys(100_000),
+    seen,
     run,
+    persist: persistEvent(store),
     canAcceptRead: (botId, dialogId) => reads.canAccept(botId, dialogId),
     log,
     onOutcome: metrics.intake.eventOutcome,
@@ -135,6 +148,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     .set('shutdown', () => (shuttingDown ? 'the service is shutting down' : undefined))
     .set('portal-auth', portalAuthCheck(reads))
     .set('portal-overload', portalOverloadCheck(gate))
+    .set('state-store', () => (store.isOpen() ? undefined : 'the state store is closed'))
   metrics.limiter.watch({
     gate: () => gate.snapshot(),
     pendingDialogs: () => reads.pendingDialogs,
@@ -160,11 +174,16 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const close = (): Promise<void> => {
     shuttingDown = true
     closing ??= (async () => {
-      await app.close()
-      await Promise.race([lanes.idle(), new Promise((r) => setTimeout(r, 10_000))])
-      const left = await reads.flush(10_000)
+      // Everything below shares one deadline; what is not read by then stays in the store for the next start.
+      const deadline = Date.now() + config.shutdownTimeoutMs
+      const remaining = () => Math.max(0, deadline - Date.now())
+      await within(app.close(), remaining())
+      await within(lanes.idle(), remaining())
+      const left = await reads.flush(remaining())
       gate.close()
-      log.info({ pendingDialogs: left }, 'b24-autoread stopped')
+      const kept = store.pendingReads().length
+      await store.close()
+      log.info({ pendingDialogs: left, keptInStore: kept }, 'b24-autoread stopped')
     })()
     return closing
   }
@@ -182,7 +201,27 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     process.on('SIGTERM', onSignal)
     process.on('SIGINT', onSignal)
   }
-  return { app, url: address, config, log, reads, gate, metrics, readiness, close }
+  return { app, url: address, config, log, reads, gate, metrics, readiness, store, close }
+}
+
+/** Event keys remembered for dedupe, in memory and in the store. */
+const SEEN_CAPACITY = 100_000
+
+/** Opens the configured state store; an unusable `STATE_DIR` stops the start with a clear message. */
+async function openStore(config: Config): Promise<StateStore> {
+  if (config.stateStore === 'memory') return new MemoryStore({ seenCapacity: SEEN_CAPACITY })
+  try {
+    return await LmdbStore.open({ dir: config.stateDir, seenCapacity: SEEN_CAPACITY })
+  } catch (err) {
+    throw new Error(`cannot open the state store in STATE_DIR=${config.stateDir}: ${String(err)}`, { cause: err })
+  }
+}
+
+/** Waits for `promise`, at most `ms`. */
+async function within(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))])
+  clearTimeout(timer)
 }
 
 function isMain(): boolean {

@@ -1,0 +1,79 @@
+/** An in-memory `StateStore` for tests and for `STATE_STORE=memory` (nothing survives the process). */
+import type { DialogMark, StateStore } from './state-store.js'
+
+const keyOf = (botId: number, dialogId: string): string => `${botId}|${dialogId}`
+
+/** Keeps state in maps; `seenCapacity` bounds the remembered event keys. */
+export class MemoryStore implements StateStore {
+  readonly kind = 'memory'
+  readonly #pending = new Map<string, DialogMark>()
+  readonly #confirmed = new Map<string, number>()
+  readonly #seen = new Set<string>()
+  readonly #offsets = new Map<string, number>()
+  readonly #seenCapacity: number
+  #open = true
+
+  constructor(options: { seenCapacity?: number } = {}) {
+    this.#seenCapacity = options.seenCapacity ?? 100_000
+  }
+
+  isOpen(): boolean {
+    return this.#open
+  }
+
+  async savePending(mark: DialogMark): Promise<void> {
+    if (!this.#open) return
+    const key = keyOf(mark.botId, mark.dialogId)
+    const current = this.#pending.get(key)
+    if (current === undefined || current.messageId < mark.messageId) this.#pending.set(key, { ...mark })
+  }
+
+  async clearPending(mark: DialogMark): Promise<void> {
+    if (!this.#open) return
+    const key = keyOf(mark.botId, mark.dialogId)
+    const current = this.#pending.get(key)
+    if (current !== undefined && current.messageId <= mark.messageId) this.#pending.delete(key)
+  }
+
+  pendingReads(): DialogMark[] {
+    return [...this.#pending.values()]
+  }
+
+  async saveConfirmed(mark: DialogMark): Promise<void> {
+    if (!this.#open) return
+    const key = keyOf(mark.botId, mark.dialogId)
+    if ((this.#confirmed.get(key) ?? 0) < mark.messageId) this.#confirmed.set(key, mark.messageId)
+  }
+
+  confirmedId(botId: number, dialogId: string): number {
+    return this.#confirmed.get(keyOf(botId, dialogId)) ?? 0
+  }
+
+  async addSeenKey(key: string): Promise<void> {
+    if (!this.#open) return
+    this.#seen.delete(key)
+    this.#seen.add(key)
+    if (this.#seen.size > this.#seenCapacity) {
+      const oldest = this.#seen.values().next().value
+      if (oldest !== undefined) this.#seen.delete(oldest)
+    }
+  }
+
+  seenKeys(): string[] {
+    return [...this.#seen]
+  }
+
+  offset(name: string): number | undefined {
+    return this.#offsets.get(name)
+  }
+
+  async saveOffset(name: string, value: number): Promise<void> {
+    if (this.#open) this.#offsets.set(name, value)
+  }
+
+  async flushed(): Promise<void> {}
+
+  async close(): Promise<void> {
+    this.#open = false
+  }
+}

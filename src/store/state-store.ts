@@ -1,0 +1,47 @@
+/**
+ * The state store port: what must survive a restart so that no acknowledged message stays unread. Pending read
+ * watermarks (written before the 200), confirmed watermarks (so a restart never reads a dialog backwards),
+ * recently seen event keys (dedupe) and named offsets (fetch mode). Implementations: `lmdb-store.ts` on disk,
+ * `memory-store.ts` for tests.
+ */
+
+/** One dialog's read watermark: everything up to and including `messageId`. */
+export interface DialogMark {
+  readonly botId: number
+  readonly dialogId: string
+  readonly messageId: number
+}
+
+/** Durable state of the service. Writes resolve once durable; after `close()` they are ignored. */
+export interface StateStore {
+  /** Which implementation this is, for logs and metrics. */
+  readonly kind: 'lmdb' | 'memory'
+  /** False once closed (or when opening failed); readiness reports it. */
+  isOpen(): boolean
+
+  /** Raises the dialog's pending watermark to `mark.messageId` (never lowers it). */
+  savePending(mark: DialogMark): Promise<void>
+  /** Clears the dialog's pending watermark if it is at or below `mark.messageId` (a higher one arrived meanwhile). */
+  clearPending(mark: DialogMark): Promise<void>
+  /** Every pending watermark, as stored. */
+  pendingReads(): DialogMark[]
+
+  /** Raises the dialog's confirmed watermark (the portal said it is read up to this id). */
+  saveConfirmed(mark: DialogMark): Promise<void>
+  /** The highest confirmed id stored for the dialog, 0 when none. */
+  confirmedId(botId: number, dialogId: string): number
+
+  /** Remembers a seen event key (dedupe); only the most recent keys are kept. */
+  addSeenKey(key: string): Promise<void>
+  /** The remembered event keys, oldest first. */
+  seenKeys(): string[]
+
+  /** A named offset (fetch mode's last event id), undefined when never saved. */
+  offset(name: string): number | undefined
+  saveOffset(name: string, value: number): Promise<void>
+
+  /** Resolves when every write issued so far is durable. */
+  flushed(): Promise<void>
+  /** Waits for pending writes, then closes; later writes are ignored. */
+  close(): Promise<void>
+}

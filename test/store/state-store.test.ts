@@ -1,0 +1,132 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { LmdbStore } from '../../src/store/lmdb-store.js'
+import { MemoryStore } from '../../src/store/memory-store.js'
+import type { StateStore } from '../../src/store/state-store.js'
+
+const dirs: string[] = []
+const stores: StateStore[] = []
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'b24-state-'))
+  dirs.push(dir)
+  return dir
+}
+
+async function track<S extends StateStore>(store: Promise<S> | S): Promise<S> {
+  const s = await store
+  stores.push(s)
+  return s
+}
+
+afterEach(async () => {
+  for (const store of stores.splice(0)) await store.close()
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
+})
+
+const implementations: Array<[string, (seenCapacity?: number) => Promise<StateStore>]> = [
+  ['memory', async (seenCapacity) => new MemoryStore(seenCapacity === undefined ? {} : { seenCapacity })],
+  [
+    'lmdb',
+    (seenCapacity) => LmdbStore.open({ dir: tempDir(), ...(seenCapacity === undefined ? {} : { seenCapacity }) }),
+  ],
+]
+
+describe.each(implementations)('%s state store', (_name, make) => {
+  it('keeps the highest pending id per dialog and never lowers it', async () => {
+    const store = await track(make())
+    await store.savePending({ botId: 7, dialogId: 'chat1', messageId: 10 })
+    await store.savePending({ botId: 7, dialogId: 'chat1', messageId: 12 })
+    await store.savePending({ botId: 7, dialogId: 'chat1', messageId: 11 })
+    await store.savePending({ botId: 7, dialogId: '42', messageId: 3 })
+    expect(store.pendingReads().sort((a, b) => a.dialogId.localeCompare(b.dialogId))).toEqual([
+      { botId: 7, dialogId: '42', messageId: 3 },
+      { botId: 7, dialogId: 'chat1', messageId: 12 },
+    ])
+  })
+
+  it('clears a pending read only when the confirmed id reaches it', async () => {
+    const store = await track(make())
+    await store.savePending({ botId: 7, dialogId: 'chat1', messageId: 12 })
+    await store.clearPending({ botId: 7, dialogId: 'chat1', messageId: 11 })
+    expect(store.pendingReads()).toHaveLength(1)
+    await store.clearPending({ botId: 7, dialogId: 'chat1', messageId: 12 })
+    expect(store.pendingReads()).toEqual([])
+  })
+
+  it('remembers confirmed watermarks, highest only', async () => {
+    const store = await track(make())
+    expect(store.confirmedId(7, 'chat1')).toBe(0)
+    await store.saveConfirmed({ botId: 7, dialogId: 'chat1', messageId: 20 })
+    await store.saveConfirmed({ botId: 7, dialogId: 'chat1', messageId: 15 })
+    expect(store.confirmedId(7, 'chat1')).toBe(20)
+    expect(store.confirmedId(8, 'chat1')).toBe(0)
+  })
+
+  it('keeps the most recent seen keys, oldest first, within its capacity', async () => {
+    const store = await track(make(100))
+    for (let i = 0; i < 250; i++) await store.addSeenKey(`m:7:${i}`)
+    const keys = store.seenKeys()
+    expect(keys.length).toBeGreaterThanOrEqual(100)
+    expect(keys.length).toBeLessThanOrEqual(110)
+    expect(keys.at(-1)).toBe('m:7:249')
+    expect(keys).toEqual([...keys].sort((a, b) => Number(a.split(':')[2]) - Number(b.split(':')[2])))
+  })
+
+  it('saves named offsets', async () => {
+    const store = await track(make())
+    expect(store.offset('events')).toBeUndefined()
+    await store.saveOffset('events', 41)
+    await store.saveOffset('events', 42)
+    expect(store.offset('events')).toBe(42)
+  })
+
+  it('ignores writes after close and says it is closed', async () => {
+    const store = await make()
+    expect(store.isOpen()).toBe(true)
+    await store.close()
+    expect(store.isOpen()).toBe(false)
+    await expect(store.savePending({ botId: 1, dialogId: 'x', messageId: 1 })).resolves.toBeUndefined()
+    await store.close()
+  })
+})
+
+describe('lmdb state store on disk', () => {
+  it('finds everything again after a reopen of the same directory', async () => {
+    const dir = tempDir()
+    const first = await LmdbStore.open({ dir })
+    await first.savePending({ botId: 7, dialogId: 'chat1', messageId: 12 })
+    await first.savePending({ botId: 7, dialogId: 'chat2', messageId: 5 })
+    await first.clearPending({ botId: 7, dialogId: 'chat2', messageId: 5 })
+    await first.saveConfirmed({ botId: 7, dialogId: 'chat2', messageId: 5 })
+    await first.addSeenKey('m:7:12')
+    await first.saveOffset('events', 99)
+    await first.close()
+
+    const second = await track(LmdbStore.open({ dir }))
+    expect(second.pendingReads()).toEqual([{ botId: 7, dialogId: 'chat1', messageId: 12 }])
+    expect(second.confirmedId(7, 'chat2')).toBe(5)
+    expect(second.seenKeys()).toEqual(['m:7:12'])
+    expect(second.offset('events')).toBe(99)
+  })
+
+  it('keeps at most the newest confirmed watermarks across a reopen', async () => {
+    const dir = tempDir()
+    const first = await LmdbStore.open({ dir })
+    for (let i = 1; i <= 30; i++) await first.saveConfirmed({ botId: 7, dialogId: `chat${i}`, messageId: i })
+    await first.close()
+    const second = await track(LmdbStore.open({ dir, confirmedCapacity: 10 }))
+    const kept = Array.from({ length: 30 }, (_, i) => second.confirmedId(7, `chat${i + 1}`)).filter((id) => id > 0)
+    expect(kept).toHaveLength(10)
+  })
+
+  it('a write that resolved is on disk for a second reader of the directory', async () => {
+    const dir = tempDir()
+    const writer = await track(LmdbStore.open({ dir }))
+    await writer.savePending({ botId: 7, dialogId: 'chat9', messageId: 90 })
+    const reader = await track(LmdbStore.open({ dir }))
+    expect(reader.pendingReads()).toEqual([{ botId: 7, dialogId: 'chat9', messageId: 90 }])
+  })
+})
