@@ -73,15 +73,15 @@ function run(engine: Engine, auth: AuthContext, method: string, params: Params, 
     engine.counters.rejected429 += 1
     return { ok: false, error: new RestError('OPERATION_TIME_LIMIT') }
   }
+  let result: unknown
+  let error: RestError | undefined
   try {
-    const result = handler({ ...engine.base, auth }, params)
-    return { ok: true, result, time: timeBlock(startMs, Date.now(), engine.operating.snapshot(method)) }
-  } catch (error) {
-    if (error instanceof RestError) return { ok: false, error }
-    engine.internalErrors.push(error)
-    return { ok: false, error: new RestError('INTERNAL_SERVER_ERROR') }
-  } finally {
-    const cost = typeof engine.cost === 'function' ? engine.cost(method, params) : engine.cost
-    engine.operating.charge(method, cost)
+    result = handler({ ...engine.base, auth }, params)
+  } catch (thrown) {
+    if (!(thrown instanceof RestError)) engine.internalErrors.push(thrown)
+    error = thrown instanceof RestError ? thrown : new RestError('INTERNAL_SERVER_ERROR')
   }
+  engine.operating.charge(method, typeof engine.cost === 'function' ? engine.cost(method, params) : engine.cost)
+  if (error) return { ok: false, error }
+  return { ok: true, result, time: timeBlock(startMs, Date.now(), engine.operating.snapshot(method)) }
 }

@@ -11,7 +11,7 @@ export interface DownableServer {
   close(): Promise<void>
 }
 
-/** Starts an HTTPS server on `host:port`; `onDropped` is told about each connection destroyed while down. */
+/** Starts an HTTPS server on `host:port`; `onDropped` is told about each connection destroyed by going or being down. */
 export async function listenHttps(
   tls: TlsMaterial,
   host: string,
@@ -55,7 +55,10 @@ export async function listenHttps(
     setDown(next) {
       down = next
       if (!down) return
-      for (const socket of sockets) socket.destroy()
+      for (const socket of sockets) {
+        onDropped()
+        socket.destroy()
+      }
     },
     async close() {
       for (const socket of sockets) socket.destroy()
