@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest'
+import type { RestError } from '../../src/bitrix/port.js'
+import { portalAuthCheck, portalOverloadCheck, ReadinessChecks } from '../../src/observability/readiness.js'
+import type { GateSnapshot } from '../../src/reads/portal-gate.js'
+
+const snapshot = (overloaded: boolean): GateSnapshot => ({
+  tokens: 50,
+  inFlight: 0,
+  waiting: 0,
+  cooldownMs: 0,
+  overloaded,
+  heldMethods: [],
+})
+
+describe('ReadinessChecks', () => {
+  it('is ready with no checks, and with checks that all pass', () => {
+    expect(new ReadinessChecks().evaluate()).toEqual({ ok: true, reasons: [] })
+    const checks = new ReadinessChecks().set('a', () => undefined).set('b', () => undefined)
+    expect(checks.evaluate()).toEqual({ ok: true, reasons: [] })
+  })
+
+  it('lists every failing check by name, in the order they were added', () => {
+    let open = false
+    const checks = new ReadinessChecks()
+      .set('store', () => (open ? undefined : 'the state store is closed'))
+      .set('fine', () => undefined)
+      .set('shutdown', () => 'the service is shutting down')
+    expect(checks.evaluate()).toEqual({
+      ok: false,
+      reasons: ['store: the state store is closed', 'shutdown: the service is shutting down'],
+    })
+    open = true
+    checks.delete('shutdown')
+    expect(checks.evaluate()).toEqual({ ok: true, reasons: [] })
+  })
+
+  it('treats a check that throws as failing, without echoing the exception', () => {
+    const checks = new ReadinessChecks().set('store', () => {
+      throw new Error('secret path /var/lib/x')
+    })
+    expect(checks.evaluate()).toEqual({ ok: false, reasons: ['store: the check itself failed'] })
+  })
+
+  it('replaces a check set twice under one name', () => {
+    const checks = new ReadinessChecks().set('x', () => 'first').set('x', () => 'second')
+    expect(checks.evaluate().reasons).toEqual(['x: second'])
+  })
+})
+
+describe('portal checks', () => {
+  it('fails while the scheduler holds a terminal portal error, with its code only', () => {
+    const reads: { portalError: RestError | undefined } = { portalError: undefined }
+    const check = portalAuthCheck(reads)
+    expect(check()).toBeUndefined()
+    reads.portalError = { code: 'NO_AUTH_FOUND', status: 401, message: 'Wrong authorization data' }
+    expect(check()).toBe("the portal refuses the bot's calls with NO_AUTH_FOUND")
+  })
+
+  it('fails while the gate treats the portal as overloaded', () => {
+    let overloaded = false
+    const check = portalOverloadCheck({ snapshot: () => snapshot(overloaded) })
+    expect(check()).toBeUndefined()
+    overloaded = true
+    expect(check()).toMatch(/OVERLOAD_LIMIT/)
+  })
+})
