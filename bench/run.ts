@@ -1,0 +1,351 @@
+/**
+ * `npm run bench`: runs the built service (`node dist/server.js`) as a separate process against the simulated portal
+ * (leaky bucket on, realistic latency), drives it over HTTP keep-alive with autocannon, prints a table and writes
+ * bench/results.json. Phases: intake vs a bare Fastify route, a 10,000-message burst, light load, memory.
+ * BENCH_QUICK=1 shortens every phase (for a smoke run; its numbers are not the documented ones).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { cpus, tmpdir, totalmem } from 'node:os'
+import { join } from 'node:path'
+import autocannon from 'autocannon'
+import { type Portal, startPortal } from '../test/support/portal/index.js'
+import { type Child, freePort, startChild } from './processes.js'
+import { lastIds, type Message, median, mintMessages, percentile } from './workload.js'
+
+const QUICK = process.env.BENCH_QUICK === '1'
+const BOT_TOKEN = 'bench-bot-token-0123456789'
+const work = mkdtempSync(join(tmpdir(), 'b24-autoread-bench-'))
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+const log = (text: string) => console.log(text)
+
+interface World {
+  portal: Portal
+  service: Child
+  botId: number
+}
+
+async function startWorld(
+  name: string,
+  portalOptions: Parameters<typeof startPortal>[0],
+  env: Record<string, string> = {},
+) {
+  const portal = await startPortal(portalOptions)
+  const caFile = join(work, `${name}-ca.pem`)
+  writeFileSync(caFile, portal.caPem)
+  const bot = portal.addBot({ code: 'bench', botToken: BOT_TOKEN, eventMode: 'webhook' })
+  const port = await freePort()
+  const service = await startChild(
+    ['dist/server.js'],
+    {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      B24_WEBHOOK_URL: portal.webhookUrl,
+      B24_BOT_ID: String(bot.id),
+      B24_BOT_TOKEN: BOT_TOKEN,
+      B24_APPLICATION_TOKEN: bot.applicationToken,
+      B24_CA_FILE: caFile,
+      STATE_DIR: join(work, `${name}-state`),
+      NO_PROXY: '127.0.0.1,localhost',
+      ...env,
+    },
+    port,
+    '/healthz',
+  )
+  return { portal, service, botId: bot.id } satisfies World
+}
+
+async function stopWorld(world: World) {
+  await world.service.stop()
+  await world.portal.close()
+}
+
+/** Runs autocannon POSTing `bodies` in order (wrapping around), by duration or by amount. */
+function cannon(
+  url: string,
+  bodies: readonly string[],
+  opts: { connections: number; duration?: number; amount?: number; overallRate?: number },
+  onSend?: (index: number) => void,
+) {
+  let next = 0
+  return autocannon({
+    url: `${url}/bitrix24/events`,
+    connections: opts.connections,
+    pipelining: 1,
+    ...(opts.duration ? { duration: opts.duration } : {}),
+    ...(opts.amount ? { amount: opts.amount } : {}),
+    ...(opts.overallRate ? { overallRate: opts.overallRate } : {}),
+    requests: [
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        setupRequest: (req) => {
+          const index = next++
+          onSend?.(index)
+          return { ...req, body: bodies[index % bodies.length] as string }
+        },
+      },
+    ],
+  })
+}
+
+async function waitAllRead(
+  portal: Portal,
+  botId: number,
+  last: Map<string, number>,
+  timeoutMs: number,
+): Promise<number> {
+  const started = Date.now()
+  while (Date.now() - started < timeoutMs) {
+    let done = true
+    for (const [dialogId, id] of last) {
+      if (portal.readState(botId, dialogId).lastReadId < id) {
+        done = false
+        break
+      }
+    }
+    if (done) return Date.now()
+    await sleep(10)
+  }
+  return Number.NaN
+}
+
+// ---------------------------------------------------------------- intake
+async function intakePhase() {
+  const seconds = QUICK ? 2 : 5
+  const rounds = QUICK ? 1 : 3
+  const world = await startWorld('intake', { latencyMs: 80 })
+  const barePort = await freePort()
+  const bare = await startChild(['bench/bare-server.mjs', String(barePort)], {}, barePort, '/nope')
+  const perRound = QUICK ? 30_000 : 60_000
+  const messages = mintMessages(world.portal, world.botId, perRound * (rounds + 1), 200)
+  const bodies = messages.map((m) => m.body)
+  const avgBytes = Math.round(bodies.reduce((n, b) => n + b.length, 0) / bodies.length)
+  let offset = 0
+  const serviceRun = async (duration: number) => {
+    const slice = bodies.slice(offset, offset + perRound)
+    offset += perRound
+    return cannon(world.service.url, slice, { connections: 50, duration })
+  }
+  await cannon(bare.url, bodies.slice(0, 5000), { connections: 50, duration: 1 })
+  await serviceRun(1)
+  const bareRps: number[] = []
+  const serviceRps: number[] = []
+  const serviceP99: number[] = []
+  let serviceErrors = 0
+  for (let r = 0; r < rounds; r++) {
+    const b = await cannon(bare.url, bodies.slice(0, perRound), { connections: 50, duration: seconds })
+    bareRps.push(b.requests.average)
+    const s = await serviceRun(seconds)
+    if (s.requests.total > perRound)
+      log(`  note: round ${r} sent ${s.requests.total} > ${perRound} bodies; some repeated (duplicates)`)
+    serviceRps.push(s.requests.average)
+    serviceP99.push(s.latency.p99)
+    serviceErrors += s.non2xx + s.errors
+  }
+  await bare.stop()
+  await stopWorld(world)
+  return {
+    bodyBytes: avgBytes,
+    connections: 50,
+    secondsPerRound: seconds,
+    rounds,
+    bareRps: Math.round(median(bareRps)),
+    serviceRps: Math.round(median(serviceRps)),
+    ratio: Math.round((median(serviceRps) / median(bareRps)) * 100) / 100,
+    serviceP99Ms: median(serviceP99),
+    serviceNon2xx: serviceErrors,
+  }
+}
+
+// ---------------------------------------------------------------- burst
+async function burstPhase() {
+  const count = 10_000
+  const world = await startWorld('burst', { latencyMs: () => 50 + Math.random() * 100 })
+  const messages = mintMessages(world.portal, world.botId, count, 200)
+  const last = lastIds(messages)
+  const started = Date.now()
+  const result = await cannon(
+    world.service.url,
+    messages.map((m) => m.body),
+    { connections: 50, amount: count },
+  )
+  const lastSent = Date.now()
+  const allRead = await waitAllRead(world.portal, world.botId, last, 120_000)
+  await sleep(200)
+  const stats = world.portal.stats()
+  const memory = world.service.memory()
+  await stopWorld(world)
+  return {
+    messages: count,
+    dialogs: last.size,
+    sendSeconds: (lastSent - started) / 1000,
+    accepted2xx: result['2xx'],
+    restRequests: stats.requests,
+    batches: stats.batches,
+    rateLimitRejections: stats.rejected503 + stats.rejected429,
+    secondsFromLastMessageToAllRead: Math.round(((allRead - lastSent) / 1000) * 100) / 100,
+    callsPerMessage: stats.requests / count,
+    fewerCallsThanOnePerMessage: Math.round(count / stats.requests),
+    regressions: stats.regressions,
+    peakRssMb: memory.peakMb,
+  }
+}
+
+// ---------------------------------------------------------------- light load
+async function lightPhase(plan: 'standard' | 'enterprise') {
+  const [burst, perSec] = plan === 'standard' ? [50, 2] : [250, 5]
+  const latency = 80
+  const seconds = QUICK ? 6 : 30
+  const world = await startWorld(
+    `light-${plan}`,
+    { latencyMs: latency, burst, drainPerSec: perSec },
+    {
+      B24_RATE_BURST: String(burst),
+      B24_RATE_PER_SEC: String(perSec),
+    },
+  )
+  const count = 5 * seconds
+  const messages: Message[] = mintMessages(world.portal, world.botId, count, 50, 'chat')
+  const sentAt: number[] = []
+  await cannon(
+    world.service.url,
+    messages.map((m) => m.body),
+    { connections: 1, amount: count, overallRate: 5 },
+    (i) => {
+      sentAt[i] = Date.now()
+    },
+  )
+  await waitAllRead(world.portal, world.botId, lastIds(messages), 60_000)
+  const reads = world.portal.calls.filter((c) => c.ok && c.method === 'imbot.v2.Chat.Message.read')
+  const lags: number[] = []
+  messages.forEach((m, i) => {
+    const covering = reads.find((c) => c.params.dialogId === m.dialogId && Number(c.params.messageId) >= m.messageId)
+    const sent = sentAt[i]
+    if (covering && sent !== undefined) lags.push(covering.at + latency - sent)
+  })
+  const stats = world.portal.stats()
+  await stopWorld(world)
+  const overhead = lags.map((l) => l - latency)
+  return {
+    plan: `${plan} (${burst} burst, ${perSec}/s)`,
+    messagesPerSecond: 5,
+    seconds,
+    measured: lags.length,
+    portalLatencyMs: latency,
+    lagP50Ms: Math.round(percentile(lags, 50)),
+    lagP99Ms: Math.round(percentile(lags, 99)),
+    overheadP50Ms: Math.round(percentile(overhead, 50)),
+    overheadP99Ms: Math.round(percentile(overhead, 99)),
+    restRequests: stats.requests,
+    rateLimitRejections: stats.rejected503 + stats.rejected429,
+  }
+}
+
+// ---------------------------------------------------------------- memory
+async function memoryPhase() {
+  const dialogs = QUICK ? 20_000 : 100_000
+  const world = await startWorld('memory', { latencyMs: 80 })
+  const messages = mintMessages(world.portal, world.botId, dialogs, dialogs, 'chat')
+  const before = world.service.memory()
+  const result = await cannon(
+    world.service.url,
+    messages.map((m) => m.body),
+    { connections: 50, amount: dialogs },
+  )
+  await sleep(500)
+  const after = world.service.memory()
+  let pending: number | undefined
+  try {
+    const text = await (await fetch(`${world.service.url}/metrics`)).text()
+    const line = text.split('\n').find((l) => l.startsWith('b24_autoread_pending_dialogs '))
+    pending = line ? Number(line.split(' ')[1]) : undefined
+  } catch {
+    pending = undefined
+  }
+  await stopWorld(world)
+  return {
+    dialogs,
+    accepted2xx: result['2xx'],
+    pendingDialogsAfter: pending,
+    idleRssMb: before.rssMb,
+    rssMb: after.rssMb,
+    peakRssMb: after.peakMb,
+  }
+}
+
+const machine = {
+  cpu: cpus()[0]?.model ?? 'unknown',
+  cores: cpus().length,
+  memoryGb: Math.round(totalmem() / 2 ** 30),
+  node: process.version,
+  date: new Date().toISOString(),
+  quick: QUICK,
+}
+log(`b24-autoread benchmark on ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGb} GiB, Node ${machine.node}\n`)
+try {
+  log('intake: ~1 KB form bodies at 50 connections, service vs a bare Fastify route (medians of alternating rounds)...')
+  const intake = await intakePhase()
+  log('burst: 10,000 messages over 200 dialogs, as fast as possible...')
+  const burst = await burstPhase()
+  log('light load: 5 messages/s over 50 dialogs...')
+  const light = [await lightPhase('standard'), await lightPhase('enterprise')]
+  log(`memory: ${QUICK ? '20,000' : '100,000'} distinct dialogs pending...`)
+  const memory = await memoryPhase()
+  const results = { machine, intake, burst, light, memory }
+  writeFileSync('bench/results.json', `${JSON.stringify(results, null, 2)}\n`)
+
+  const rows: Array<[string, string, string, string]> = [
+    [
+      'intake',
+      'events/s accepted (median)',
+      `${intake.serviceRps} vs bare ${intake.bareRps} = ${intake.ratio}x`,
+      intake.ratio >= 0.8 ? 'met (>= 0.8)' : 'NOT met (>= 0.8)',
+    ],
+    ['intake', 'non-2xx answers', String(intake.serviceNon2xx), intake.serviceNon2xx === 0 ? 'ok' : 'errors'],
+    ['burst', 'REST requests for 10,000 messages', `${burst.restRequests} (${burst.batches} batches)`, ''],
+    [
+      'burst',
+      'rate-limit rejections',
+      String(burst.rateLimitRejections),
+      burst.rateLimitRejections === 0 ? 'met (0)' : 'NOT met (0)',
+    ],
+    [
+      'burst',
+      's from last message to all read',
+      String(burst.secondsFromLastMessageToAllRead),
+      burst.secondsFromLastMessageToAllRead <= 5 ? 'met (<= 5 s)' : 'NOT met (<= 5 s)',
+    ],
+    [
+      'burst',
+      'fewer calls than one per message',
+      `${burst.fewerCallsThanOnePerMessage}x`,
+      burst.fewerCallsThanOnePerMessage >= 100 ? 'met (>= 100x)' : 'NOT met (>= 100x)',
+    ],
+    ['burst', 'id regressions', String(burst.regressions), burst.regressions === 0 ? 'ok' : 'BUG'],
+    ...light.map((l): [string, string, string, string] => [
+      'light',
+      `${l.plan}: p50 / p99 lag (portal ${l.portalLatencyMs} ms)`,
+      `${l.lagP50Ms} / ${l.lagP99Ms} ms, overhead ${l.overheadP50Ms} / ${l.overheadP99Ms} ms`,
+      l.overheadP99Ms <= 20 ? 'met (p99 overhead <= 20 ms)' : 'NOT met (p99 overhead <= 20 ms)',
+    ]),
+    [
+      'memory',
+      'peak RSS during the burst',
+      `${burst.peakRssMb} MB`,
+      burst.peakRssMb <= 200 ? 'met (<= 200 MB)' : 'NOT met',
+    ],
+    [
+      'memory',
+      `peak RSS, ${memory.dialogs} dialogs pending`,
+      `${memory.peakRssMb} MB (pending ${memory.pendingDialogsAfter ?? '?'})`,
+      memory.peakRssMb <= 200 ? 'met (<= 200 MB)' : 'NOT met',
+    ],
+  ]
+  const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]?.length ?? 0)))
+  log('')
+  for (const row of rows) log(`| ${row.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`)
+  log('\nwritten: bench/results.json')
+} finally {
+  rmSync(work, { recursive: true, force: true })
+}
