@@ -1,0 +1,210 @@
+/**
+ * The OAuth side of the SDK adapter: a `BitrixPort` over `B24OAuth` for one portal of an app, built from the
+ * tokens an event carries (`data.bot.auth`). `botToken` is never needed here: the bot belongs to the app's client_id.
+ * Refreshes go to the configured OAuth server (never one named by an event, which could collect the client secret)
+ * through the same TLS trust store; newer tokens from later events replace the held ones without a refresh.
+ * @see https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/index.html
+ */
+import https from 'node:https'
+import { rootCertificates } from 'node:tls'
+import { B24OAuth, type B24OAuthParams, EnumAppStatus, type HandlerRefreshAuth } from '@bitrix24/b24jssdk'
+import type { Logger } from 'pino'
+import type { EventAuth } from '../events/types.js'
+import { configureClient, portOf, sdkRestrictions } from './b24-adapter.js'
+import type { BitrixPort } from './port.js'
+
+/** Tokens usable to build a client: an access token and the portal's REST endpoint at least. */
+export type UsableAuth = EventAuth & { readonly accessToken: string; readonly clientEndpoint: string }
+
+/** Settings shared by every portal of the app. */
+export interface OAuthAppOptions {
+  readonly clientId: string
+  readonly clientSecret: string
+  /** The OAuth server, e.g. `https://oauth.bitrix.info/rest/`. */
+  readonly serverEndpoint: string
+  readonly ca?: string
+  readonly timeoutMs: number
+  readonly log: Logger
+  /** Told about every access or refresh token this adapter starts using, so logs can scrub it. */
+  readonly onSecret: (value: string) => void
+}
+
+/** One portal's client: its port, and a way to hand it newer tokens from later events. */
+export interface OAuthConnection {
+  readonly port: BitrixPort
+  /** Adopts `auth` when it expires later than the held tokens; otherwise does nothing. */
+  update(auth: EventAuth): void
+}
+
+interface Held {
+  accessToken: string
+  refreshToken: string
+  /** Unix seconds. */
+  expires: number
+}
+
+/** Whether an event's `auth` can build a client: an access token and an https REST endpoint. */
+export function isUsableAuth(auth: EventAuth | undefined): auth is UsableAuth {
+  return (
+    auth?.accessToken !== undefined && auth.accessToken !== '' && /^https:\/\/[^/\s]+/.test(auth.clientEndpoint ?? '')
+  )
+}
+
+/** Builds the client of one portal from the first usable tokens seen for it. */
+export function createOAuthConnection(app: OAuthAppOptions, auth: UsableAuth): OAuthConnection {
+  const agent = new https.Agent({ keepAlive: true, ...(app.ca ? { ca: [...rootCertificates, app.ca] } : {}) })
+  const held: Held = { accessToken: auth.accessToken, refreshToken: auth.refreshToken ?? '', expires: expiresOf(auth) }
+  app.onSecret(held.accessToken)
+  app.onSecret(held.refreshToken)
+  const b24 = new B24OAuth(
+    paramsOf(auth, held, app.serverEndpoint),
+    { clientId: app.clientId, clientSecret: app.clientSecret },
+    { restrictionParams: sdkRestrictions() },
+  )
+  configureClient(b24, { timeoutMs: app.timeoutMs, log: app.log, ...(app.ca ? { ca: app.ca } : {}) })
+
+  let adopt: Held | undefined
+  b24.setCustomRefreshAuth(async () => {
+    // Set synchronously right before `refreshAuth()` by `update`, so no other refresh can take it.
+    const next = adopt ?? (await refreshTokens(app, agent, held.refreshToken))
+    adopt = undefined
+    Object.assign(held, next)
+    app.onSecret(next.accessToken)
+    app.onSecret(next.refreshToken)
+    return payloadOf(auth, next, app.serverEndpoint)
+  })
+
+  let chain: Promise<void> = Promise.resolve()
+  return {
+    port: portOf(b24, new URL(auth.clientEndpoint).host),
+    update(newer) {
+      if (!newer.accessToken || newer.accessToken === held.accessToken) return
+      const next: Held = {
+        accessToken: newer.accessToken,
+        refreshToken: newer.refreshToken ?? held.refreshToken,
+        expires: expiresOf(newer),
+      }
+      if (next.expires <= held.expires) return
+      chain = chain.then(async () => {
+        if (next.expires <= held.expires) return
+        adopt = next
+        try {
+          await b24.auth.refreshAuth()
+        } catch (err) {
+          app.log.warn({ err: { message: String(err).slice(0, 200) } }, 'could not adopt newer OAuth tokens')
+        } finally {
+          adopt = undefined
+        }
+      })
+    },
+  }
+}
+
+/** Unix seconds the tokens expire; an event without `expires` is taken as good for most of the documented hour. */
+function expiresOf(auth: EventAuth): number {
+  return auth.expires ?? Math.floor(Date.now() / 1000) + 3000
+}
+
+function statusOf(status: string | undefined): B24OAuthParams['status'] {
+  return Object.values(EnumAppStatus).find((s) => s === status) ?? EnumAppStatus.Local
+}
+
+/** The REST base without its trailing slash (the SDK would otherwise call `/rest//method`). */
+function restBase(clientEndpoint: string): string {
+  return clientEndpoint.replace(/\/+$/, '')
+}
+
+function paramsOf(auth: UsableAuth, held: Held, serverEndpoint: string): B24OAuthParams {
+  return {
+    applicationToken: auth.applicationToken ?? '',
+    userId: auth.userId ?? 0,
+    memberId: auth.memberId ?? '',
+    accessToken: held.accessToken,
+    refreshToken: held.refreshToken,
+    expires: held.expires,
+    expiresIn: 3600,
+    scope: auth.scope ?? '',
+    domain: auth.domain ?? new URL(auth.clientEndpoint).host,
+    clientEndpoint: restBase(auth.clientEndpoint),
+    serverEndpoint,
+    status: statusOf(auth.status),
+  }
+}
+
+function payloadOf(auth: UsableAuth, held: Held, serverEndpoint: string): HandlerRefreshAuth {
+  return {
+    access_token: held.accessToken,
+    refresh_token: held.refreshToken,
+    expires: String(held.expires),
+    expires_in: '3600',
+    client_endpoint: restBase(auth.clientEndpoint),
+    server_endpoint: serverEndpoint,
+    member_id: auth.memberId ?? '',
+    scope: auth.scope ?? '',
+    status: statusOf(auth.status),
+    domain: auth.domain ?? new URL(auth.clientEndpoint).host,
+  }
+}
+
+/** `POST <server>/oauth/token/ grant_type=refresh_token`; rejects with `{code, status}` (e.g. `invalid_grant`). */
+async function refreshTokens(app: OAuthAppOptions, agent: https.Agent, refreshToken: string): Promise<Held> {
+  const url = new URL('/oauth/token/', app.serverEndpoint)
+  const body = new URLSearchParams({
+    grant_type: 'refresh_token',
+    client_id: app.clientId,
+    client_secret: app.clientSecret,
+    refresh_token: refreshToken,
+  }).toString()
+  const { status, json } = await postForm(url, body, agent, app.timeoutMs)
+  const answer = typeof json === 'object' && json !== null ? (json as Record<string, unknown>) : {}
+  const error = typeof answer.error === 'string' ? answer.error : undefined
+  if (status !== 200 || error !== undefined || typeof answer.access_token !== 'string') {
+    throw Object.assign(new Error(`OAuth refresh failed (${error ?? `HTTP ${status}`})`), {
+      code: error ?? 'JSSDK_OAUTH_TOKEN_REFRESH_FAILED',
+      status: status === 200 ? 401 : status,
+    })
+  }
+  return {
+    accessToken: answer.access_token,
+    refreshToken: typeof answer.refresh_token === 'string' ? answer.refresh_token : refreshToken,
+    expires: Number(answer.expires) || Math.floor(Date.now() / 1000) + 3600,
+  }
+}
+
+function postForm(
+  url: URL,
+  body: string,
+  agent: https.Agent,
+  timeoutMs: number,
+): Promise<{ status: number; json: unknown }> {
+  return new Promise((resolve, reject) => {
+    const req = https.request(
+      url,
+      {
+        method: 'POST',
+        agent,
+        timeout: timeoutMs,
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (chunk: Buffer) => chunks.push(chunk))
+        res.on('error', reject)
+        res.on('end', () => {
+          let json: unknown
+          try {
+            json = JSON.parse(Buffer.concat(chunks).toString('utf8'))
+          } catch {
+            json = undefined
+          }
+          resolve({ status: res.statusCode ?? 0, json })
+        })
+      },
+    )
+    req.on('timeout', () =>
+      req.destroy(Object.assign(new Error('OAuth refresh timed out'), { code: 'REQUEST_TIMEOUT' })),
+    )
+    req.on('error', (err) => reject(Object.assign(err, { status: 0 })))
+    req.end(body)
+  })
+}

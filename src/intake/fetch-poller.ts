@@ -1,0 +1,194 @@
+/**
+ * Fetch mode: polls `imbot.v2.Event.get` through the portal gate and feeds each event to the same intake as the
+ * webhook. A page is worked off before the next poll, whose `offset` then confirms it (at-least-once: duplicates
+ * are dropped by `eventId`). Polls again at once while `hasMore`, every `pollIntervalMs` when idle, and backs off
+ * on errors.
+ * @see https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/event-get.html
+ */
+import type { Logger } from 'pino'
+import type { BitrixPort, RestError } from '../bitrix/port.js'
+import { parseEvent } from '../events/parse-event.js'
+import type { BotEvent, UnknownEvent } from '../events/types.js'
+import { describeError } from '../observability/describe-error.js'
+import { backoffDelay } from '../reads/backoff.js'
+import { gatedCall } from '../reads/gated-call.js'
+import type { PortalGate } from '../reads/portal-gate.js'
+import type { Acceptance } from './accept-event.js'
+import { type EventPage, parseEventPage, type QueuedEvent } from './event-page.js'
+import type { FetchProgress } from './fetch-progress.js'
+
+/** The method that reads the bot's event queue. */
+export const EVENT_GET = 'imbot.v2.Event.get'
+
+/** What the poller reports (the metrics' `FetchMetrics` fits). */
+export interface FetchObserver {
+  /** After each poll: age in seconds of the newest event returned (0 for none) and the offset confirmed. */
+  setLag?(lagSeconds: number, offset: number): void
+  /** One poll: whether it succeeded and how many events it returned. */
+  polled?(ok: boolean, events: number): void
+}
+
+/** Poller dependencies and settings. */
+export interface FetchPollerOptions {
+  readonly port: BitrixPort
+  readonly gate: PortalGate
+  readonly botId: number
+  /** Sent with every poll (webhook auth); undefined for OAuth apps. */
+  readonly botToken: string | undefined
+  /** Events per page, 1 to 1000. */
+  readonly limit: number
+  readonly pollIntervalMs: number
+  readonly progress: FetchProgress
+  readonly accept: (event: BotEvent | UnknownEvent, receivedAt: number) => Promise<Acceptance>
+  readonly log: Logger
+  readonly observer?: FetchObserver
+  readonly random?: () => number
+}
+
+/** The polling loop of one bot. */
+export class FetchPoller {
+  readonly #o: FetchPollerOptions
+  #running: Promise<void> | undefined
+  #stopped = false
+  #wake: (() => void) | undefined
+  #failures = 0
+  #lastError: RestError | undefined
+
+  constructor(options: FetchPollerOptions) {
+    this.#o = options
+  }
+
+  /** The error of the last poll, until a poll succeeds again (for readiness). */
+  get lastError(): RestError | undefined {
+    return this.#lastError
+  }
+
+  /** Loads the saved offset and starts polling. */
+  start(): void {
+    this.#running ??= this.#loop().catch((err: unknown) => {
+      this.#o.log.error({ err: describeError(err) }, 'fetch mode: the poller stopped on an unexpected error')
+    })
+  }
+
+  /** Stops polling and feeding events (the rest of a page is left for the next start); resolves once the loop ended. */
+  async stop(): Promise<void> {
+    this.#stopped = true
+    this.#wake?.()
+    await this.#running
+  }
+
+  async #loop(): Promise<void> {
+    const { progress, log } = this.#o
+    const loaded = await progress.load()
+    log.info({ botId: this.#o.botId, offset: loaded ?? null }, 'fetch mode: polling imbot.v2.Event.get')
+    while (!this.#stopped) {
+      const page = await this.#poll()
+      if (this.#stopped) break
+      if (typeof page === 'string') {
+        await this.#sleep(this.#backoff())
+        continue
+      }
+      const fed = await this.#feed(page.events)
+      if (!fed) {
+        await this.#sleep(this.#backoff())
+        continue
+      }
+      progress.pageHandled(page.nextOffset)
+      if (page.events.length > 0) await this.#until(progress.idle())
+      this.#o.observer?.setLag?.(lagSeconds(page.events), progress.offset ?? 0)
+      if (!page.hasMore || page.events.length === 0) await this.#sleep(this.#o.pollIntervalMs)
+    }
+  }
+
+  /** One `Event.get`; the page, or the error code after logging it. */
+  async #poll(): Promise<EventPage | string> {
+    const offset = this.#o.progress.offset
+    const params: Record<string, unknown> = { botId: this.#o.botId, limit: this.#o.limit }
+    if (this.#o.botToken !== undefined) params.botToken = this.#o.botToken
+    if (offset !== undefined) params.offset = offset
+    const outcome = await gatedCall<unknown>(
+      this.#o.gate,
+      this.#o.port,
+      { method: EVENT_GET, params },
+      { idempotent: true },
+    )
+    const page = outcome.ok ? parseEventPage(outcome.result) : undefined
+    if (page !== undefined && typeof page !== 'string') {
+      if (this.#lastError) this.#o.log.info({ offset: offset ?? null }, 'fetch mode: polling works again')
+      this.#failures = 0
+      this.#lastError = undefined
+      this.#o.observer?.polled?.(true, page.events.length)
+      return page
+    }
+    const error: RestError = outcome.ok
+      ? { code: 'ERROR_UNEXPECTED_ANSWER', status: 200, message: `Event.get: ${page ?? 'no page'}` }
+      : outcome.error
+    this.#failures++
+    const level = this.#failures <= 3 || this.#lastError?.code !== error.code ? 'warn' : 'debug'
+    this.#o.log[level](
+      { code: error.code, status: error.status, attempt: this.#failures, offset: offset ?? null },
+      'fetch mode: Event.get failed, will retry',
+    )
+    this.#lastError = error
+    this.#o.observer?.polled?.(false, 0)
+    return error.code
+  }
+
+  /** Hands a page's events to intake in order; false when intake refused one (the rest waits for the next poll). */
+  async #feed(events: readonly QueuedEvent[]): Promise<boolean> {
+    const { progress, log } = this.#o
+    const receivedAt = Date.now()
+    for (const queued of events) {
+      if (this.#stopped) return false
+      const { eventId } = queued
+      if (progress.isDone(eventId) || progress.isPending(eventId)) continue
+      const parsed = parseEvent({ event: queued.type, data: queued.data, eventId })
+      if (!parsed.ok) {
+        log.warn({ eventId, event: queued.type, problems: parsed.problems }, 'fetch mode: malformed event skipped')
+        progress.finish(eventId)
+        continue
+      }
+      progress.begin(eventId)
+      try {
+        const acceptance = await this.#o.accept(parsed.event, receivedAt)
+        if (acceptance.outcome !== 'accepted') progress.finish(eventId)
+      } catch (err) {
+        progress.abandon(eventId)
+        log.warn({ eventId, err: describeError(err) }, 'fetch mode: intake refused an event; retrying after a pause')
+        return false
+      }
+    }
+    return true
+  }
+
+  #backoff(): number {
+    const base = Math.min(1_000, this.#o.pollIntervalMs)
+    const max = Math.max(60_000, this.#o.pollIntervalMs)
+    return backoffDelay({ baseMs: base, maxMs: max }, Math.max(0, this.#failures - 1), this.#o.random)
+  }
+
+  /** Waits `ms`, or less when stopped. */
+  async #sleep(ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined
+    await this.#until(new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))))
+    clearTimeout(timer)
+  }
+
+  /** Waits for `promise`, or less when stopped. */
+  #until(promise: Promise<void>): Promise<void> {
+    if (this.#stopped) return Promise.resolve()
+    return new Promise<void>((resolve) => {
+      this.#wake = resolve
+      promise.then(resolve, resolve)
+    }).finally(() => {
+      this.#wake = undefined
+    })
+  }
+}
+
+/** Age in seconds of the newest event of a page (0 when empty or undated). */
+function lagSeconds(events: readonly QueuedEvent[]): number {
+  const date = events.at(-1)?.date
+  const at = date === undefined ? Number.NaN : Date.parse(date)
+  return Number.isNaN(at) ? 0 : Math.max(0, (Date.now() - at) / 1000)
+}
