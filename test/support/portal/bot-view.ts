@@ -5,8 +5,12 @@ import type { World } from './world.js'
 
 /** The extended Bot object (`Bot.register`/`Bot.get` result, fetch-mode `data.bot`); `appId` is gone since rev 35. */
 export function fullBot(bot: SimBot, world: World): FullBot {
-  const chats = [...world.chats.values()].filter((c) => c.members.has(bot.id))
-  const users = new Set(chats.flatMap((c) => c.messages.map((m) => m.authorId)).filter((id) => id !== bot.id))
+  const users = new Set<number>()
+  let countChat = 0
+  for (const chat of world.chatsOf(bot.id)) {
+    countChat += 1
+    for (const member of chat.members) if (member !== bot.id) users.add(member)
+  }
   return {
     id: bot.id,
     code: bot.code,
@@ -18,9 +22,9 @@ export function fullBot(bot: SimBot, world: World): FullBot {
     language: 'en',
     moduleId: 'rest',
     eventMode: bot.eventMode,
-    countMessage: chats.reduce((n, c) => n + c.messages.filter((m) => m.authorId === bot.id).length, 0),
+    countMessage: 0,
     countCommand: 0,
-    countChat: chats.length,
+    countChat,
     countUser: users.size,
   }
 }

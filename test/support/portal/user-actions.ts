@@ -67,7 +67,8 @@ function chatFor(world: World, bot: SimBot, dialogId: string, authorId: number |
   if (group) {
     const author = authorId ?? 1
     const chat = world.groupChat(Number(group[1]), author)
-    chat.members.add(bot.id).add(author)
+    world.join(chat, bot.id)
+    world.join(chat, author)
     return [chat, author]
   }
   if (!/^\d+$/.test(dialogId)) throw new Error(`portal: unsupported dialogId ${dialogId}`)
@@ -128,7 +129,8 @@ export function botJoins(
 
 /** Removes the bot from a dialog, so reads there get ACCESS_DENIED. */
 export function botLeaves(deps: ActionDeps, spec: { botId: number; dialogId: string }): void {
-  deps.world.resolveDialog(spec.botId, spec.dialogId)?.members.delete(spec.botId)
+  const chat = deps.world.resolveDialog(spec.botId, spec.dialogId)
+  if (chat) deps.world.leave(chat, spec.botId)
 }
 
 /** Its author deletes a message; returns the `ONIMBOTV2MESSAGEDELETE` event for the bot. */

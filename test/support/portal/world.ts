@@ -46,6 +46,7 @@ export class World {
   readonly chats = new Map<number, SimChat>()
   readonly #privateChats = new Map<string, number>()
   readonly #lastRead = new Map<string, number>()
+  readonly #chatsByMember = new Map<number, Set<SimChat>>()
   #nextUserId = 456
   #nextChatId = 1000
   #nextMessageId = 10_000
@@ -77,7 +78,36 @@ export class World {
   removeBot(botId: number): void {
     this.bots.delete(botId)
     this.users.delete(botId)
-    for (const chat of this.chats.values()) chat.members.delete(botId)
+    for (const chat of [...this.chatsOf(botId)]) this.leave(chat, botId)
+  }
+
+  /** Adds a member to a chat (keeps the per-member index in step). */
+  join(chat: SimChat, userId: number): void {
+    chat.members.add(userId)
+    const chats = this.#chatsByMember.get(userId) ?? new Set<SimChat>()
+    chats.add(chat)
+    this.#chatsByMember.set(userId, chats)
+  }
+
+  /** Removes a member from a chat. */
+  leave(chat: SimChat, userId: number): void {
+    chat.members.delete(userId)
+    this.#chatsByMember.get(userId)?.delete(chat)
+  }
+
+  /** The chats a user or bot belongs to. */
+  chatsOf(userId: number): Iterable<SimChat> {
+    return this.#chatsByMember.get(userId) ?? []
+  }
+
+  /** Finds a message in a chat, scanning from the newest (ids only grow). */
+  messageIn(chat: SimChat, messageId: number): SimMessage | undefined {
+    for (let i = chat.messages.length - 1; i >= 0; i--) {
+      const message = chat.messages[i]
+      if (!message || message.id < messageId) return undefined
+      if (message.id === messageId) return message
+    }
+    return undefined
   }
 
   /** Finds a bot by its code. */
@@ -128,10 +158,12 @@ export class World {
       type: 'private',
       name: '',
       ownerId: 0,
-      members: new Set([a, b]),
+      members: new Set(),
       messages: [],
     }
     this.chats.set(chat.id, chat)
+    this.join(chat, a)
+    this.join(chat, b)
     this.#privateChats.set(key, chat.id)
     return chat
   }
@@ -150,10 +182,10 @@ export class World {
     return message
   }
 
-  /** Finds a message anywhere. */
+  /** Finds a message anywhere (message ids are unique portal-wide). */
   findMessage(messageId: number): { chat: SimChat; message: SimMessage } | undefined {
     for (const chat of this.chats.values()) {
-      const message = chat.messages.find((m) => m.id === messageId)
+      const message = this.messageIn(chat, messageId)
       if (message) return { chat, message }
     }
     return undefined
@@ -173,18 +205,26 @@ export class World {
 
   /** Messages by others after the reader's last read mark. */
   unread(readerId: number, chat: SimChat): number {
-    const last = this.lastRead(readerId, chat.id)
-    return chat.messages.filter((m) => m.id > last && m.authorId !== readerId).length
+    return this.#after(chat, this.lastRead(readerId, chat.id), Number.POSITIVE_INFINITY, readerId).length
   }
 
   /** Marks everything up to and including `upTo` read for `readerId`; never moves the mark back. */
   markRead(readerId: number, chat: SimChat, upTo: number): ReadOutcome {
     const previous = this.lastRead(readerId, chat.id)
     const lastId = Math.max(previous, upTo)
-    const viewed = chat.messages
-      .filter((m) => m.id > previous && m.id <= lastId && m.authorId !== readerId)
-      .map((m) => m.id)
+    const viewed = this.#after(chat, previous, lastId, readerId)
     this.#lastRead.set(`${readerId}:${chat.id}`, lastId)
     return { lastId, viewed, counter: this.unread(readerId, chat) }
+  }
+
+  /** Ids of messages not by `readerId` with `from < id <= to`, scanning back from the newest. */
+  #after(chat: SimChat, from: number, to: number, readerId: number): number[] {
+    const ids: number[] = []
+    for (let i = chat.messages.length - 1; i >= 0; i--) {
+      const message = chat.messages[i]
+      if (!message || message.id <= from) break
+      if (message.id <= to && message.authorId !== readerId) ids.push(message.id)
+    }
+    return ids.reverse()
   }
 }

@@ -15,7 +15,7 @@ export const chatMessageRead: MethodHandler = (ctx, params) => {
   const chat = ctx.world.resolveDialog(bot.id, dialogId)
   if (!chat?.members.has(bot.id)) fail('ACCESS_DENIED')
   const messageId = intParam(params.messageId)
-  if (messageId !== undefined && !chat.messages.some((m) => m.id === messageId)) fail('MESSAGE_NOT_FOUND')
+  if (messageId !== undefined && !ctx.world.messageIn(chat, messageId)) fail('MESSAGE_NOT_FOUND')
   const upTo = messageId ?? chat.messages.at(-1)?.id ?? 0
   const outcome = ctx.world.markRead(bot.id, chat, upTo)
   ctx.ledger.record(bot.id, dialogId, chat.id, upTo, messageId, outcome.viewed.length)
