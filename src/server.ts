@@ -20,6 +20,7 @@ import { RecentKeys } from './intake/dedupe.js'
 import { FetchPoller } from './intake/fetch-poller.js'
 import { FetchProgress } from './intake/fetch-progress.js'
 import { persistEvent } from './intake/persist-event.js'
+import { ConnectionWatch } from './observability/connection-watch.js'
 import { instrumentPort } from './observability/instrument-port.js'
 import { createLogger, SecretScrubber } from './observability/logger.js'
 import { createMetrics, type Metrics } from './observability/metrics.js'
@@ -105,6 +106,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     ...(options.logDestination ? { destination: options.logDestination } : {}),
   })
   const metrics = createMetrics()
+  const connections = new ConnectionWatch()
   const store = await openStore(config)
   const ca = config.caFile ? readFileSync(config.caFile, 'utf8') : undefined
   const oauth = config.authMode === 'oauth'
@@ -139,7 +141,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   /** One portal's gate and read scheduler around its port (the only place they are built). */
   function buildPortal(key: string, sdkPort: BitrixPort): PortalEntry {
     const dialogRead = config.readMethod === 'im.dialog.read'
-    const port = instrumentPort(dialogRead ? falseMeansDenied(sdkPort) : sdkPort, metrics.rest)
+    const port = instrumentPort(dialogRead ? falseMeansDenied(sdkPort) : sdkPort, metrics.rest, { watch: connections })
     const gate = new PortalGate({
       burst: config.rateBurst,
       perSec: config.ratePerSec,
@@ -241,6 +243,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       everyPortal(portals, (e) => portalOverloadCheck(e.gate)()),
     )
     .set('state-store', () => (store.isOpen() ? undefined : 'the state store is closed'))
+    .set('portal-connection', connections.check)
   if (poller) {
     readiness.set('fetch', () => (poller.lastError ? `Event.get fails with ${poller.lastError.code}` : undefined))
   }

@@ -37,6 +37,14 @@ export const KNOWN_ERROR_CODES: ReadonlySet<string> = new Set([
   'user_access_error',
   'PORTAL_DELETED',
   'PAYMENT_REQUIRED',
+  // imbot.v2.Event.get (fetch mode) and the OAuth server (token refresh)
+  'SCOPE_ERROR',
+  'AUTH_ERROR',
+  'USER_NOT_SUBSCRIBED',
+  'invalid_request',
+  'invalid_client',
+  'invalid_scope',
+  'JSSDK_OAUTH_TOKEN_REFRESH_FAILED',
   // transport, as the SDK reports it (status 0 or 408)
   'REQUEST_TIMEOUT',
   'NETWORK_ERROR',

@@ -98,6 +98,21 @@ describe('/readyz', () => {
     expect(await metric(w, 'b24_autoread_pending_dialogs')).toBe(1)
   })
 
+  it("turns not ready when the portal's TLS certificate is not trusted (no B24_CA_FILE), and says what to set", async () => {
+    world = await startWorld({ env: { B24_CA_FILE: undefined, SHUTDOWN_TIMEOUT_MS: '200' } })
+    const w = world
+    expect((await readyz(w)).status).toBe(200)
+    await sendMessage(w, 'chat5')
+    await vi.waitFor(async () => expect((await readyz(w)).status).toBe(503))
+    expect((await readyz(w)).body.reasons).toEqual([
+      `portal-connection: cannot reach the portal ${w.portal.domain}: its TLS certificate is self-signed and not trusted: set B24_CA_FILE (DEPTH_ZERO_SELF_SIGNED_CERT)`,
+    ])
+    expect(
+      await metric(w, 'b24_autoread_rest_requests_total', { outcome: 'error', code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }),
+    ).toBeGreaterThan(0)
+    expect(w.portal.readState(w.botId, 'chat5').unread).toBe(1)
+  })
+
   it('turns not ready as soon as shutdown starts', async () => {
     world = await startWorld({ portal: { latencyMs: 400 }, env: { SHUTDOWN_TIMEOUT_MS: '2000' } })
     const w = world

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { RestError } from '../../src/bitrix/port.js'
+import { ConnectionWatch } from '../../src/observability/connection-watch.js'
 import { portalAuthCheck, portalOverloadCheck, ReadinessChecks } from '../../src/observability/readiness.js'
 import type { GateSnapshot } from '../../src/reads/portal-gate.js'
 
@@ -62,5 +63,22 @@ describe('portal checks', () => {
     expect(check()).toBeUndefined()
     overloaded = true
     expect(check()).toMatch(/OVERLOAD_LIMIT/)
+  })
+})
+
+describe('ConnectionWatch', () => {
+  it('fails while the last request to a portal hit a configuration error, and recovers on the next outcome', () => {
+    const watch = new ConnectionWatch()
+    expect(watch.check()).toBeUndefined()
+    watch.observe('portal.example:443', 'ECONNRESET')
+    expect(watch.check()).toBeUndefined()
+    watch.observe('portal.example:443', 'ENOTFOUND')
+    expect(watch.check()).toBe(
+      'cannot reach the portal portal.example:443: its host name does not resolve: check B24_WEBHOOK_URL (ENOTFOUND)',
+    )
+    watch.observe('other.example', undefined)
+    expect(watch.check()).toMatch(/ENOTFOUND/)
+    watch.observe('portal.example:443', undefined)
+    expect(watch.check()).toBeUndefined()
   })
 })
