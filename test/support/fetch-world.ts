@@ -1,0 +1,94 @@
+/**
+ * A simulated portal with one fetch-mode bot, and services (real SDK, HTTPS) started against it on demand. Every
+ * service of one world shares the offset store and the state directory, so a second one is a restart of the first.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Middleware } from '../../src/pipeline/compose.js'
+import type { EventContext } from '../../src/pipeline/context.js'
+import { type RunningService, startServer } from '../../src/server.js'
+import { memoryLogLines } from './fake-port.js'
+import { MemoryOffsetStore } from './memory-offset-store.js'
+import { type Portal, startPortal } from './portal/index.js'
+
+/** The fetch bot's token; log assertions check it never leaks. */
+export const FETCH_BOT_TOKEN = 'fetch-bot-token-3c1e9a'
+
+/** A portal with a fetch bot, and the services started against it. */
+export interface FetchWorld {
+  readonly portal: Portal
+  readonly botId: number
+  readonly offsets: MemoryOffsetStore
+  readonly logs: string[]
+  /** Starts a service (a restart when one ran before). */
+  start(options?: {
+    env?: Record<string, string>
+    handlers?: readonly Middleware<EventContext>[]
+  }): Promise<RunningService>
+  close(): Promise<void>
+}
+
+/** Starts the portal and registers the fetch-mode bot. */
+export async function startFetchWorld(env: Record<string, string> = {}): Promise<FetchWorld> {
+  const portal = await startPortal({ burst: 50, drainPerSec: 2 })
+  const dir = mkdtempSync(join(tmpdir(), 'b24-fetch-'))
+  const caFile = join(dir, 'ca.pem')
+  writeFileSync(caFile, portal.caPem)
+  const bot = portal.addBot({ code: 'autoread_fetch', botToken: FETCH_BOT_TOKEN, eventMode: 'fetch' })
+  const offsets = new MemoryOffsetStore()
+  const sink = memoryLogLines()
+  const services: RunningService[] = []
+  return {
+    portal,
+    botId: bot.id,
+    offsets,
+    logs: sink.lines,
+    async start(options = {}) {
+      const service = await startServer({
+        env: {
+          PORT: '0',
+          HOST: '127.0.0.1',
+          LOG_LEVEL: 'debug',
+          B24_EVENT_MODE: 'fetch',
+          B24_WEBHOOK_URL: portal.webhookUrl,
+          B24_BOT_ID: String(bot.id),
+          B24_BOT_TOKEN: FETCH_BOT_TOKEN,
+          B24_CA_FILE: caFile,
+          B24_POLL_INTERVAL_MS: '25',
+          STATE_STORE: 'lmdb',
+          STATE_DIR: join(dir, 'state'),
+          SHUTDOWN_TIMEOUT_MS: '2000',
+          ...env,
+          ...options.env,
+        },
+        logDestination: sink,
+        handlers: options.handlers ?? [],
+        offsetStore: offsets,
+      })
+      services.push(service)
+      return service
+    },
+    async close() {
+      for (const service of services) await service.close()
+      await portal.close()
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** The offsets sent with each `imbot.v2.Event.get`, in order (undefined for a call without one). */
+export function polledOffsets(portal: Portal): Array<number | undefined> {
+  return portal.requests
+    .filter((r) => r.method === 'imbot.v2.Event.get')
+    .map((r) => {
+      const offset = (r.body as Record<string, unknown> | undefined)?.offset
+      return typeof offset === 'number' ? offset : undefined
+    })
+}
+
+/** Whether every value is at least the one before it. */
+export function nonDecreasing(values: ReadonlyArray<number | undefined>): boolean {
+  const defined = values.filter((v): v is number => v !== undefined)
+  return defined.every((v, i) => i === 0 || v >= (defined[i - 1] as number))
+}
