@@ -3,7 +3,8 @@
  * that answers every rejection with `{ ok: false, error, message }` and never echoes a 5xx's details.
  * No env, no listen, no SDK here (see server.ts).
  */
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify'
+import type { Server } from 'node:http'
+import Fastify, { type FastifyError, type FastifyHttpOptions, type FastifyInstance, LogController } from 'fastify'
 import type { Logger } from 'pino'
 import { HttpError } from './errors.js'
 import { DEFAULT_FORM_LIMITS, type FormLimits, parseFormBody } from './events/form-body.js'
@@ -56,7 +57,7 @@ export function safeUrl(url: string): string {
 
 /** Builds the app; the caller listens and closes it. */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
-  const serverOptions: FastifyServerOptions = {
+  const serverOptions: FastifyHttpOptions<Server> = {
     loggerInstance: options.logger,
     // Accepted events and rejections get their own lines; per-request lines would double the log volume.
     logController: new LogController({ disableRequestLogging: true }),
@@ -64,6 +65,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     requestTimeout: options.requestTimeoutMs ?? 15_000,
     connectionTimeout: options.requestTimeoutMs ?? 15_000,
     return503OnClosing: true,
+    // Given to Node's constructor too: Fastify sets requestTimeout on the server afterwards, which leaves
+    // headersTimeout at 60 s and lets a client that drips its body a byte at a time stay connected for good.
+    // Node sweeps for expired requests every connectionsCheckingInterval (30 s by default).
+    http: {
+      requestTimeout: options.requestTimeoutMs ?? 15_000,
+      headersTimeout: options.requestTimeoutMs ?? 15_000,
+      connectionsCheckingInterval: Math.min(1_000, options.requestTimeoutMs ?? 15_000),
+    },
   }
   const app = Fastify(serverOptions)
   const formLimits = options.formLimits ?? DEFAULT_FORM_LIMITS

@@ -32,7 +32,11 @@ function readRequests(w: World): number {
   return w.portal.requests.filter((r) => r.method === READ || r.method === 'batch').length
 }
 
-async function expectAllRead(w: World, acked: ReadonlyArray<{ dialogId: string; messageId: number }>, timeout = 15_000) {
+async function expectAllRead(
+  w: World,
+  acked: ReadonlyArray<{ dialogId: string; messageId: number }>,
+  timeout = 15_000,
+) {
   await vi.waitFor(
     () => {
       for (const { dialogId, messageId } of acked) {
