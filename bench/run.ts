@@ -206,7 +206,7 @@ async function lightPhase(plan: 'standard' | 'enterprise') {
     },
   )
   const count = 5 * seconds
-  const messages: Message[] = mintMessages(world.portal, world.botId, count, 50, 'chat')
+  const messages: Message[] = mintMessages(world.portal, world.botId, count, 200, 'chat')
   const sentAt: number[] = []
   await cannon(
     world.service.url,
@@ -222,7 +222,8 @@ async function lightPhase(plan: 'standard' | 'enterprise') {
   messages.forEach((m, i) => {
     const covering = reads.find((c) => c.params.dialogId === m.dialogId && Number(c.params.messageId) >= m.messageId)
     const sent = sentAt[i]
-    if (covering && sent !== undefined) lags.push(covering.at + latency - sent)
+    // The portal runs a method after its latency and answers at once, so `at` is when the read was confirmed.
+    if (covering && sent !== undefined) lags.push(covering.at - sent)
   })
   const stats = world.portal.stats()
   await stopWorld(world)
@@ -288,7 +289,7 @@ try {
   const intake = await intakePhase()
   log('burst: 10,000 messages over 200 dialogs, as fast as possible...')
   const burst = await burstPhase()
-  log('light load: 5 messages/s over 50 dialogs...')
+  log('light load: 5 messages/s over 200 dialogs...')
   const light = [await lightPhase('standard'), await lightPhase('enterprise')]
   log(`memory: ${QUICK ? '20,000' : '100,000'} distinct dialogs pending...`)
   const memory = await memoryPhase()
