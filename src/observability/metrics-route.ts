@@ -4,6 +4,7 @@
  * that happen before the webhook route's own checks (body parsers) or after them (intake capacity).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { HttpError } from '../errors.js'
 import { EVENTS_PATH } from '../intake/webhook-route.js'
 import type { Metrics } from './metrics.js'
 
@@ -27,7 +28,7 @@ const REASON_OF_CODE: Readonly<Record<string, string>> = {
 /** Codes the webhook route reports itself through `onRejected` (its secret check runs in `onRequest`). */
 const ROUTE_CODES = new Set(['NOT_FOUND', 'INVALID_EVENTS_SECRET'])
 
-/** Codes raised after the handler started that the route does not report (the intake's capacity refusals). */
+/** `HttpError` codes raised after the handler started that the route does not report (the intake's refusals). */
 const INTAKE_CODES = new Set(['OVERLOADED', 'STORE_UNAVAILABLE'])
 
 const IN_HANDLER = Symbol('b24-autoread.inHandler')
@@ -46,8 +47,11 @@ export function metricsRoute(metrics: Metrics): (app: FastifyInstance) => Promis
     app.addHook('onError', async (request: Marked, _reply, error: Error & { code?: string }) => {
       if (!isEventsRoute(request)) return
       const code = error.code ?? ''
-      const counted = request[IN_HANDLER] ? !INTAKE_CODES.has(code) : ROUTE_CODES.has(code)
-      if (!counted) metrics.intake.eventRejected(REASON_OF_CODE[code] ?? 'other')
+      // The route reports its own refusals; the intake's capacity refusals and unexpected errors come through here.
+      const reported = request[IN_HANDLER]
+        ? error instanceof HttpError && !INTAKE_CODES.has(code)
+        : ROUTE_CODES.has(code)
+      if (!reported) metrics.intake.eventRejected(REASON_OF_CODE[code] ?? 'other')
     })
     app.addHook('onResponse', async (request, reply) => {
       const route = request.routeOptions.url ?? 'unmatched'

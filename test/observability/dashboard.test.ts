@@ -23,6 +23,7 @@ const dashboard = JSON.parse(read('ops/grafana/b24-autoread.json')) as {
   templating: { list: Array<{ name: string; query?: unknown; definition?: unknown }> }
 }
 const alerts = read('ops/alerts.yml')
+const runbook = read('docs/OPERATIONS.md')
 const prometheus = read('ops/prometheus.yml')
 
 /** Every `b24_autoread_*` name in a PromQL expression (label values and strings cannot start with it). */
@@ -110,5 +111,33 @@ describe('ops/grafana/b24-autoread.json', () => {
     const alertCount = alerts.match(/- alert: /g)?.length ?? 0
     expect(alerts.match(/runbook: docs\/OPERATIONS\.md#/g)?.length).toBe(alertCount)
     expect(prometheus).toMatch(/rule_files:\n\s+- alerts\.yml/)
+  })
+})
+
+describe('docs/OPERATIONS.md', () => {
+  /** GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens; plus explicit `id`s. */
+  const anchors = new Set([
+    ...[...runbook.matchAll(/^#{1,6} (.+)$/gm)].map((m) =>
+      (m[1] as string)
+        .toLowerCase()
+        .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+        .replace(/\s/g, '-'),
+    ),
+    ...[...runbook.matchAll(/id="([^"]+)"/g)].map((m) => m[1] as string),
+  ])
+
+  it('has every section the alerts and its own links point at', () => {
+    const targets = [
+      ...[...alerts.matchAll(/runbook: docs\/OPERATIONS\.md#(\S+)/g)].map((m) => m[1] as string),
+      ...[...runbook.matchAll(/\]\(#([^)]+)\)/g)].map((m) => m[1] as string),
+    ]
+    expect(targets.length).toBeGreaterThan(5)
+    expect(targets.filter((t) => !anchors.has(t))).toEqual([])
+  })
+
+  it('explains every error code the service labels in its metrics', async () => {
+    const { KNOWN_ERROR_CODES } = await import('../../src/observability/code-label.js')
+    const missing = [...KNOWN_ERROR_CODES].filter((code) => !runbook.includes(`\`${code}\``))
+    expect(missing).toEqual([])
   })
 })

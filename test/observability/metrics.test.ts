@@ -83,8 +83,9 @@ describe('createMetrics', () => {
   it('reads the limiter gauges from the gate at scrape time and times waits from onGrant', async () => {
     const metrics = createMetrics({ processMetrics: false })
     let now = 0
+    // The gate keeps one request of headroom: a burst of 3 lets 2 through at once.
     const gate = new PortalGate({
-      burst: 2,
+      burst: 3,
       perSec: 1,
       maxInFlight: 5,
       now: () => now,
