@@ -85,7 +85,9 @@ export function configureClient(b24: TypeB24, options: Pick<B24PortOptions, 'ca'
     axios.defaults.timeout = options.timeoutMs
     axios.defaults.httpsAgent = agent
   }
-  b24.setLogger(sdkLogger(options.log.child({ mod: 'b24jssdk' }, { level: 'warn' })))
+  // At error: the SDK warns "http all retry attempts exhausted" on every failed call, which the read scheduler
+  // already logs with the event's ids (warn for the first attempts, then debug).
+  b24.setLogger(sdkLogger(options.log.child({ mod: 'b24jssdk' }, { level: 'error' })))
 }
 
 /** Wraps an SDK client as a `BitrixPort`. */

@@ -16,7 +16,7 @@ function safeContext(context: Record<string, unknown> | undefined): Record<strin
   return out
 }
 
-/** A `LoggerInterface` that writes through `log` (give it a child at `warn`: the SDK logs params at info). */
+/** A `LoggerInterface` that writes through `log` (give it a child at `warn` or above: the SDK logs params at info). */
 export function sdkLogger(log: Logger): LoggerInterface {
   const write =
     (level: 'debug' | 'info' | 'warn' | 'error' | 'fatal') =>

@@ -169,6 +169,29 @@ describe('request-scoped logs', () => {
     expect(w.printed()).not.toContain(TEST_SECRETS.botToken)
   })
 
+  it('logs a retried read once at warn with the same ids, and nothing from the SDK on top', async () => {
+    world = await startWorld({ env: { LOG_LEVEL: 'info' } })
+    const w = world
+    w.portal.inject({ kind: '500', times: 1 })
+    const sent = w.portal.userSends({ botId: w.botId, dialogId: 'chat23' })
+    expect(await post(w, phpHttpBuildQuery(sent.event))).toBe(200)
+    await vi.waitFor(() => expect(w.printed()).toContain('"msg":"message read"'), { timeout: 5_000 })
+    const lines = w.logs.map((l) => JSON.parse(l) as Record<string, unknown>)
+    const reqId = lines.find((l) => l.msg === 'event accepted')?.reqId
+    expect(lines.filter((l) => (l.level as number) >= 40)).toEqual([
+      expect.objectContaining({
+        level: 40,
+        msg: 'read failed, will retry',
+        reqId,
+        dialogId: 'chat23',
+        messageId: sent.messageId,
+        code: 'INTERNAL_SERVER_ERROR',
+        attempt: 1,
+      }),
+    ])
+    expect(lines.find((l) => l.msg === 'message read')).toMatchObject({ reqId, messageId: sent.messageId })
+  })
+
   it('logs a rejected request with its reqId at warn, never with the presented token', async () => {
     world = await startWorld({ env: { LOG_LEVEL: 'info' } })
     const w = world
