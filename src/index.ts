@@ -25,6 +25,8 @@ export type {
   ReactionChangeEvent,
   UserRef,
 } from './events/types.js'
+export type { Metrics } from './observability/metrics.js'
+export { type ReadinessCheck, ReadinessChecks } from './observability/readiness.js'
 export { compose, type Middleware, type Next } from './pipeline/compose.js'
 export { type BotApiCall, type EventContext, isEvent } from './pipeline/context.js'
 export { type RunningService, type StartOptions, startServer } from './server.js'
