@@ -27,10 +27,15 @@ export interface IntakeOptions {
   readonly onOutcome?: (event: string, outcome: string) => void
 }
 
-/** The dedupe key of an event, when it has one: new messages by bot and message id. */
+/** The dedupe key of an event, when it has one: fetch events by eventId, new messages by portal, bot and message id. */
 export function dedupeKey(event: BotEvent): string | undefined {
   if (event.eventId !== undefined) return `e:${event.eventId}`
-  return event.type === 'ONIMBOTV2MESSAGEADD' ? `m:${event.bot.id}:${event.message.id}` : undefined
+  if (event.type !== 'ONIMBOTV2MESSAGEADD') return undefined
+  // An OAuth app serves many portals, whose bot and message ids can coincide: the portal is part of the key.
+  const portal = event.bot.auth?.memberId ?? event.portal.memberId
+  return portal === undefined
+    ? `m:${event.bot.id}:${event.message.id}`
+    : `m:${portal}:${event.bot.id}:${event.message.id}`
 }
 
 /** Builds `accept(event, receivedAt, trace?)`; rejects with a 503 `HttpError` when the service cannot take more. */

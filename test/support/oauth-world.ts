@@ -1,0 +1,93 @@
+/**
+ * Two simulated portals (one certificate, as one CA file) with the same OAuth app's bot installed on each, and the
+ * service in OAuth mode serving both through one events URL.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Middleware } from '../../src/pipeline/compose.js'
+import type { EventContext } from '../../src/pipeline/context.js'
+import { type RunningService, startServer } from '../../src/server.js'
+import { memoryLogLines } from './fake-port.js'
+import { type Portal, startPortal } from './portal/index.js'
+import type { SimBot } from './portal/types.js'
+import { generateTlsMaterial } from './tls.js'
+
+/** The app's credentials; log assertions check none of them leaks. */
+export const APP = {
+  clientId: 'local.autoread.app',
+  clientSecret: 'client-secret-oauth-4d7f1e2a',
+  eventsSecret: 'oauth-events-secret-8c2b6a1f',
+} as const
+
+/** A portal with the app's bot and the refresh token of its first access token. */
+export interface InstalledPortal {
+  readonly portal: Portal
+  readonly bot: SimBot
+  readonly refreshToken: string
+}
+
+/** Two portals and the OAuth-mode service. */
+export interface OAuthWorld {
+  readonly a: InstalledPortal
+  readonly b: InstalledPortal
+  readonly service: RunningService
+  readonly logs: string[]
+  /** The service's events URL (with the secret path). */
+  readonly eventsUrl: string
+  close(): Promise<void>
+}
+
+async function install(portal: Portal, label: string): Promise<InstalledPortal> {
+  const bot = portal.addBot({ code: 'autoread', clientId: APP.clientId, eventMode: 'webhook', webhookUrl: 'x' })
+  const refreshToken = `refresh-${label}-${bot.accessToken.slice(0, 8)}`
+  portal.addOAuthToken({
+    accessToken: bot.accessToken,
+    refreshToken,
+    clientId: APP.clientId,
+    clientSecret: APP.clientSecret,
+    expiresAt: Math.floor(Date.now() / 1000) + 3600,
+    userId: bot.id,
+  })
+  return { portal, bot, refreshToken }
+}
+
+/** Starts both portals and the service; refreshes go to portal A's `/oauth/token/`. */
+export async function startOAuthWorld(handlers: readonly Middleware<EventContext>[] = []): Promise<OAuthWorld> {
+  const tls = await generateTlsMaterial()
+  const a = await install(await startPortal({ tls }), 'a')
+  const b = await install(await startPortal({ tls }), 'b')
+  const dir = mkdtempSync(join(tmpdir(), 'b24-oauth-'))
+  const caFile = join(dir, 'ca.pem')
+  writeFileSync(caFile, tls.cert)
+  const sink = memoryLogLines()
+  const service = await startServer({
+    env: {
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'debug',
+      B24_CLIENT_ID: APP.clientId,
+      B24_CLIENT_SECRET: APP.clientSecret,
+      B24_EVENTS_SECRET: APP.eventsSecret,
+      B24_OAUTH_SERVER_ENDPOINT: `${a.portal.url}/rest/`,
+      B24_CA_FILE: caFile,
+      STATE_STORE: 'memory',
+      STATE_DIR: join(dir, 'state'),
+    },
+    logDestination: sink,
+    handlers,
+  })
+  return {
+    a,
+    b,
+    service,
+    logs: sink.lines,
+    eventsUrl: `${service.url}/bitrix24/events/${APP.eventsSecret}`,
+    async close() {
+      await service.close()
+      await a.portal.close()
+      await b.portal.close()
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
