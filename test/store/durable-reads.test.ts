@@ -9,6 +9,7 @@ import { ReadScheduler } from '../../src/reads/read-scheduler.js'
 import { durableReadsObserver, replayPending } from '../../src/store/durable-reads.js'
 import { MemoryStore } from '../../src/store/memory-store.js'
 import { storedOffset } from '../../src/store/offset-store.js'
+import { DOC_MEMBER_ID } from '../support/event-parts.js'
 import { messageAddEvent } from '../support/events.js'
 import { fakePort } from '../support/fake-port.js'
 
@@ -40,7 +41,8 @@ describe('durable reads', () => {
     const store = new MemoryStore()
     await persistEvent(store)(message(7, 'chat3', 30))
     expect(store.pendingReads()).toEqual([{ botId: 7, dialogId: 'chat3', messageId: 30 }])
-    expect(store.seenKeys()).toEqual(['m:7:30'])
+    // The key names the portal (member_id): an OAuth app's portals can share bot and message ids.
+    expect(store.seenKeys()).toEqual([`m:${DOC_MEMBER_ID}:7:30`])
   })
 
   it('keeps nothing pending for a message at or below the confirmed watermark', async () => {
