@@ -54,6 +54,8 @@ interface DialogState {
   confirmed: number
   inFlight: number
   pendingSince: number
+  /** Receipt of the oldest message above the id in flight (0 when none): the lag start of the follow-up read. */
+  nextSince: number
   pendingCount: number
   attempts: number
   queued: boolean
@@ -140,6 +142,7 @@ export class ReadScheduler {
         confirmed,
         inFlight: 0,
         pendingSince: 0,
+        nextSince: 0,
         pendingCount: 0,
         attempts: 0,
         queued: false,
@@ -153,7 +156,9 @@ export class ReadScheduler {
       state.pending = req.messageId
       state.trace = req.trace
     }
-    if (state.pendingSince === 0) state.pendingSince = req.receivedAt ?? this.#now()
+    const receivedAt = req.receivedAt ?? this.#now()
+    if (state.pendingSince === 0) state.pendingSince = receivedAt
+    else if (state.inFlight > 0 && req.messageId > state.inFlight && state.nextSince === 0) state.nextSince = receivedAt
     state.pendingCount++
     if (state.inFlight === 0 && !state.queued) this.#enqueue(state, false)
     void this.#pump()
@@ -307,7 +312,8 @@ export class ReadScheduler {
       state.confirmed = Math.max(state.confirmed, sentId)
       state.attempts = 0
       state.pendingCount = Math.max(0, state.pendingCount - messages)
-      state.pendingSince = state.pending > state.confirmed ? this.#now() : 0
+      state.pendingSince = state.pending > state.confirmed ? state.nextSince || this.#now() : 0
+      state.nextSince = 0
       this.#o.log.info(
         {
           ...trace,
@@ -332,6 +338,7 @@ export class ReadScheduler {
       if (this.#batchAllowed)
         this.#o.log.warn({ code }, 'the portal refuses imbot methods inside batch: using single calls')
       this.#batchAllowed = false
+      state.nextSince = 0
       this.#enqueue(state, true)
       return undefined
     }
@@ -351,6 +358,8 @@ export class ReadScheduler {
       // Ids above the failed one arrived meanwhile: they may well be readable.
       if (state.pending > sentId) {
         state.pendingCount = 1
+        state.pendingSince = state.nextSince || this.#now()
+        state.nextSince = 0
         this.#enqueue(state, false)
       } else {
         state.pending = state.confirmed
@@ -376,6 +385,8 @@ export class ReadScheduler {
       },
       'read failed, will retry',
     )
+    // The retry carries every pending id, so its lag still runs from the oldest one.
+    state.nextSince = 0
     this.#enqueue(state, true)
     return kind
   }
