@@ -12,7 +12,7 @@ import { createWebhookPort } from './bitrix/b24-adapter.js'
 import { createOAuthConnection, isUsableAuth, type OAuthAppOptions } from './bitrix/b24-oauth-adapter.js'
 import type { BitrixPort } from './bitrix/port.js'
 import { type Config, loadConfig, webhookSecretOf } from './config.js'
-import { ConfigError } from './errors.js'
+import { ConfigError, HttpError } from './errors.js'
 import { parseV1Event } from './events/parse-v1.js'
 import type { BotEvent } from './events/types.js'
 import { createIntake } from './intake/accept-event.js'
@@ -262,7 +262,12 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       : {
           applicationToken: config.applicationToken,
           eventsSecret: config.eventsSecret,
-          accept,
+          // While shutting down, events get a 503 (Bitrix24 may retry them elsewhere or later); health and
+          // metrics stay served until the drain is over.
+          accept: (event, receivedAt, trace) =>
+            shuttingDown
+              ? Promise.reject(new HttpError(503, 'SHUTTING_DOWN', 'The service is shutting down; retry later'))
+              : accept(event, receivedAt, trace),
           parseLegacy: (body) => parseV1Event(body, botIds),
           onRejected: metrics.intake.eventRejected,
         },
@@ -290,13 +295,14 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       const deadline = Date.now() + config.shutdownTimeoutMs
       const remaining = () => Math.max(0, deadline - Date.now())
       await within(poller?.stop() ?? Promise.resolve(), remaining())
-      await within(app.close(), remaining())
       await within(lanes.idle(), remaining())
       let left = 0
       for (const entry of portals.entries()) left += await entry.reads.flush(remaining())
       for (const entry of portals.entries()) entry.gate.close()
       // The offset of every event settled by now is saved before the store closes.
       await within(progress?.flushed() ?? Promise.resolve(), remaining())
+      // Requests still in flight finish (or time out) before the store they write to closes.
+      await within(app.close(), Math.max(remaining(), 1_000))
       const kept = store.pendingReads().length
       await store.close()
       log.info({ pendingDialogs: left, keptInStore: kept }, 'b24-autoread stopped')

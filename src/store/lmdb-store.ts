@@ -8,7 +8,7 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { type Database, open, type RootDatabase } from 'lmdb'
-import type { DialogMark, StateStore } from './state-store.js'
+import { type DialogMark, type StateStore, StoreClosedError } from './state-store.js'
 
 /** Where and how much to keep. */
 export interface LmdbStoreOptions {
@@ -81,7 +81,7 @@ export class LmdbStore implements StateStore {
   }
 
   async savePending(mark: DialogMark): Promise<void> {
-    if (!this.#open) return
+    this.#mustBeOpen()
     const key = keyOf(mark.botId, mark.dialogId)
     const current = this.#pending.get(key)
     if (current !== undefined && current.messageId >= mark.messageId) {
@@ -128,7 +128,7 @@ export class LmdbStore implements StateStore {
   }
 
   async addSeenKey(key: string): Promise<void> {
-    if (!this.#open) return
+    this.#mustBeOpen()
     const write = this.#seenDb.put(++this.#seenSeq, key)
     this.#seenCount++
     // Prune in steps (10% over the bound) so that most writes do not pay for it.
@@ -154,7 +154,7 @@ export class LmdbStore implements StateStore {
   }
 
   async saveOffset(name: string, value: number): Promise<void> {
-    if (!this.#open) return
+    this.#mustBeOpen()
     await this.#metaDb.put(`offset:${name}`, value)
   }
 
@@ -167,6 +167,11 @@ export class LmdbStore implements StateStore {
     this.#open = false
     await this.#root.committed
     await this.#root.close()
+  }
+
+  /** Writes that an acknowledgement depends on must fail loudly once the store is closed. */
+  #mustBeOpen(): void {
+    if (!this.#open) throw new StoreClosedError()
   }
 
   async #load(confirmedCapacity: number): Promise<void> {

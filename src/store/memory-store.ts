@@ -1,5 +1,5 @@
 /** An in-memory `StateStore` for tests and for `STATE_STORE=memory` (nothing survives the process). */
-import type { DialogMark, StateStore } from './state-store.js'
+import { type DialogMark, type StateStore, StoreClosedError } from './state-store.js'
 
 const keyOf = (botId: number, dialogId: string): string => `${botId}|${dialogId}`
 
@@ -22,7 +22,7 @@ export class MemoryStore implements StateStore {
   }
 
   async savePending(mark: DialogMark): Promise<void> {
-    if (!this.#open) return
+    this.#mustBeOpen()
     const key = keyOf(mark.botId, mark.dialogId)
     const current = this.#pending.get(key)
     if (current === undefined || current.messageId < mark.messageId) this.#pending.set(key, { ...mark })
@@ -50,7 +50,7 @@ export class MemoryStore implements StateStore {
   }
 
   async addSeenKey(key: string): Promise<void> {
-    if (!this.#open) return
+    this.#mustBeOpen()
     this.#seen.delete(key)
     this.#seen.add(key)
     if (this.#seen.size > this.#seenCapacity) {
@@ -68,12 +68,18 @@ export class MemoryStore implements StateStore {
   }
 
   async saveOffset(name: string, value: number): Promise<void> {
-    if (this.#open) this.#offsets.set(name, value)
+    this.#mustBeOpen()
+    this.#offsets.set(name, value)
   }
 
   async flushed(): Promise<void> {}
 
   async close(): Promise<void> {
     this.#open = false
+  }
+
+  /** Writes that an acknowledgement depends on must fail loudly once the store is closed. */
+  #mustBeOpen(): void {
+    if (!this.#open) throw new StoreClosedError()
   }
 }

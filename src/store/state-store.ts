@@ -5,6 +5,16 @@
  * `memory-store.ts` for tests.
  */
 
+import { AppError } from '../errors.js'
+
+/** A write that must be durable was attempted after the store was closed. */
+export class StoreClosedError extends AppError {
+  constructor() {
+    super('STORE_CLOSED', 'The state store is closed')
+    this.name = 'StoreClosedError'
+  }
+}
+
 /** One dialog's read watermark: everything up to and including `messageId`. */
 export interface DialogMark {
   readonly botId: number
@@ -12,7 +22,11 @@ export interface DialogMark {
   readonly messageId: number
 }
 
-/** Durable state of the service. Writes resolve once durable; after `close()` they are ignored. */
+/**
+ * Durable state of the service. Writes resolve once durable. After `close()`, the writes an acknowledgement
+ * depends on (`savePending`, `addSeenKey`, `saveOffset`) reject with `StoreClosedError`; clearing and
+ * confirming are ignored (a read confirmed then is at worst sent again after the restart).
+ */
 export interface StateStore {
   /** Which implementation this is, for logs and metrics. */
   readonly kind: 'lmdb' | 'memory'

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { LmdbStore } from '../../src/store/lmdb-store.js'
 import { MemoryStore } from '../../src/store/memory-store.js'
-import type { StateStore } from '../../src/store/state-store.js'
+import { type StateStore, StoreClosedError } from '../../src/store/state-store.js'
 
 const dirs: string[] = []
 const stores: StateStore[] = []
@@ -83,12 +83,14 @@ describe.each(implementations)('%s state store', (_name, make) => {
     expect(store.offset('events')).toBe(42)
   })
 
-  it('ignores writes after close and says it is closed', async () => {
+  it('refuses the writes an acknowledgement depends on after close, and says it is closed', async () => {
     const store = await make()
     expect(store.isOpen()).toBe(true)
     await store.close()
     expect(store.isOpen()).toBe(false)
-    await expect(store.savePending({ botId: 1, dialogId: 'x', messageId: 1 })).resolves.toBeUndefined()
+    await expect(store.savePending({ botId: 1, dialogId: 'x', messageId: 1 })).rejects.toThrow(StoreClosedError)
+    await expect(store.addSeenKey('m:1:1')).rejects.toThrow(StoreClosedError)
+    await expect(store.clearPending({ botId: 1, dialogId: 'x', messageId: 1 })).resolves.toBeUndefined()
     await store.close()
   })
 })
