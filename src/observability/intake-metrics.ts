@@ -39,6 +39,7 @@ export const REJECT_REASONS: ReadonlySet<string> = new Set([
   'too_many_parameters',
   'overloaded',
   'store_unavailable',
+  'shutting_down',
 ])
 
 /** Records what the intake did. */

@@ -23,13 +23,14 @@ const REASON_OF_CODE: Readonly<Record<string, string>> = {
   EMPTY_BODY: 'empty_body',
   OVERLOADED: 'overloaded',
   STORE_UNAVAILABLE: 'store_unavailable',
+  SHUTTING_DOWN: 'shutting_down',
 }
 
 /** Codes the webhook route reports itself through `onRejected` (its secret check runs in `onRequest`). */
 const ROUTE_CODES = new Set(['NOT_FOUND', 'INVALID_EVENTS_SECRET'])
 
 /** `HttpError` codes raised after the handler started that the route does not report (the intake's refusals). */
-const INTAKE_CODES = new Set(['OVERLOADED', 'STORE_UNAVAILABLE'])
+const INTAKE_CODES = new Set(['OVERLOADED', 'STORE_UNAVAILABLE', 'SHUTTING_DOWN'])
 
 const IN_HANDLER = Symbol('b24-autoread.inHandler')
 type Marked = FastifyRequest & { [IN_HANDLER]?: boolean }

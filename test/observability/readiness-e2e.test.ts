@@ -113,15 +113,26 @@ describe('/readyz', () => {
     expect(w.portal.readState(w.botId, 'chat5').unread).toBe(1)
   })
 
-  it('turns not ready as soon as shutdown starts', async () => {
+  it('turns not ready as soon as shutdown starts, while it drains, and refuses events meanwhile', async () => {
     world = await startWorld({ portal: { latencyMs: 400 }, env: { SHUTDOWN_TIMEOUT_MS: '2000' } })
     const w = world
     await sendMessage(w, 'chat4')
-    expect((await w.service.app.inject({ url: '/readyz' })).statusCode).toBe(200)
+    expect((await readyz(w)).status).toBe(200)
     const closing = w.service.close()
-    const during = await w.service.app.inject({ url: '/readyz' })
-    expect(during.statusCode).toBe(503)
-    expect(during.json()).toEqual({ ok: false, reasons: ['shutdown: the service is shutting down'] })
+    expect(await readyz(w)).toEqual({
+      status: 503,
+      body: { ok: false, reasons: ['shutdown: the service is shutting down'] },
+    })
+    const sent = w.portal.userSends({ botId: w.botId, dialogId: 'chat6' })
+    const refused = await fetch(`${w.service.url}/bitrix24/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: phpHttpBuildQuery(sent.event),
+    })
+    expect(refused.status).toBe(503)
+    expect(await metric(w, 'b24_autoread_events_rejected_total', { reason: 'shutting_down' })).toBe(1)
+    expect(await metric(w, 'b24_autoread_ready')).toBe(0)
     await closing
+    expect(w.portal.readState(w.botId, 'chat4').unread).toBe(0)
   })
 })
