@@ -26,11 +26,9 @@ const REASON_OF_CODE: Readonly<Record<string, string>> = {
   SHUTTING_DOWN: 'shutting_down',
 }
 
-/** Codes the webhook route reports itself through `onRejected` (its secret check runs in `onRequest`). */
+/** Codes the webhook route reports itself through `onRejected`: in its `onRequest` secret check, and in its handler. */
 const ROUTE_CODES = new Set(['NOT_FOUND', 'INVALID_EVENTS_SECRET'])
-
-/** `HttpError` codes raised after the handler started that the route does not report (the intake's refusals). */
-const INTAKE_CODES = new Set(['OVERLOADED', 'STORE_UNAVAILABLE', 'SHUTTING_DOWN'])
+const HANDLER_CODES = new Set(['EMPTY_BODY', 'MISSING_APPLICATION_TOKEN', 'INVALID_APPLICATION_TOKEN', 'INVALID_EVENT'])
 
 const IN_HANDLER = Symbol('b24-autoread.inHandler')
 type Marked = FastifyRequest & { [IN_HANDLER]?: boolean }
@@ -48,9 +46,10 @@ export function metricsRoute(metrics: Metrics): (app: FastifyInstance) => Promis
     app.addHook('onError', async (request: Marked, _reply, error: Error & { code?: string }) => {
       if (!isEventsRoute(request)) return
       const code = error.code ?? ''
-      // The route reports its own refusals; the intake's capacity refusals and unexpected errors come through here.
+      // The route reports its own refusals; the parsers', the intake's (capacity, store, shutdown) and unexpected
+      // errors are counted here, so a new refusal shows up as `other` rather than not at all.
       const reported = request[IN_HANDLER]
-        ? error instanceof HttpError && !INTAKE_CODES.has(code)
+        ? error instanceof HttpError && HANDLER_CODES.has(code)
         : ROUTE_CODES.has(code)
       if (!reported) metrics.intake.eventRejected(REASON_OF_CODE[code] ?? 'other')
     })
