@@ -3,7 +3,7 @@
  * the pipeline and the app, listens, and handles signals. Run as `node dist/server.js`; teams that add handlers
  * call `startServer({ handlers })` from their own entry file (see examples/).
  */
-import { readFileSync } from 'node:fs'
+import { readFileSync, realpathSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
 import type { FastifyInstance } from 'fastify'
 import type { DestinationStream, Logger } from 'pino'
@@ -98,7 +98,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     webhookSecretOf(config.webhookUrl),
     config.clientSecret,
   ]) {
-    scrubber.add(secret)
+    scrubber.add(secret, true)
   }
   const log = createLogger({
     level: config.logLevel,
@@ -383,7 +383,13 @@ async function within(promise: Promise<unknown>, ms: number): Promise<void> {
 
 function isMain(): boolean {
   const entry = process.argv[1]
-  return entry !== undefined && import.meta.url === pathToFileURL(entry).href
+  if (entry === undefined) return false
+  try {
+    // Resolve symlinks (npm bin links, /app -> /srv/app) so the module URL and the entry compare equal.
+    return import.meta.url === pathToFileURL(realpathSync(entry)).href
+  } catch {
+    return false
+  }
 }
 
 if (isMain()) {

@@ -65,7 +65,7 @@ export async function main(argv: readonly string[], env: CliEnv, io: CliIo): Pro
   }
 
   const scrubber = new SecretScrubber()
-  for (const secret of [env.B24_BOT_TOKEN, env.B24_EVENTS_SECRET]) scrubber.add(secret)
+  for (const secret of [env.B24_BOT_TOKEN, env.B24_EVENTS_SECRET]) scrubber.add(secret, true)
   let gate: PortalGate | undefined
   const connect = (): PortalClient => {
     const client = connectPortal(env, scrubber)
@@ -101,7 +101,7 @@ function connectPortal(env: CliEnv, scrubber: SecretScrubber): PortalClient {
   }
   const reason = checkWebhookUrl(webhookUrl)
   if (reason !== undefined) throw new CliFailure(EXIT.config, 'CONFIG_INVALID', `B24_WEBHOOK_URL ${reason}`)
-  scrubber.add(webhookSecretOf(webhookUrl))
+  scrubber.add(webhookSecretOf(webhookUrl), true)
   const caFile = env.B24_CA_FILE?.trim()
   let ca: string | undefined
   if (caFile) {

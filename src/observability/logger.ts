@@ -23,15 +23,32 @@ export const REDACT_PATHS = [
   '*.webhookUrl',
 ]
 
+/** Runtime secrets kept for scrubbing at most (each log line is matched against all of them). */
+export const MAX_SECRETS = 512
+
 /** Holds the secret values to scrub; more can be added at run time (e.g. OAuth access tokens from events). */
 export class SecretScrubber {
   readonly #secrets = new Set<string>()
+  readonly #pinned = new Set<string>()
   #pattern: RegExp | undefined
 
-  /** Registers a value that must never be printed. Values shorter than 6 characters are ignored. */
-  add(value: string | undefined): void {
+  /**
+   * Registers a value that must never be printed. Values shorter than 6 characters are ignored. Beyond
+   * `MAX_SECRETS` the oldest runtime value (e.g. a long-rotated OAuth token) is forgotten; values given first
+   * (the configured secrets) are kept.
+   */
+  add(value: string | undefined, pinned = false): void {
     if (value === undefined || value.length < 6 || this.#secrets.has(value)) return
     this.#secrets.add(value)
+    if (pinned) this.#pinned.add(value)
+    if (this.#secrets.size > MAX_SECRETS) {
+      for (const old of this.#secrets) {
+        if (!this.#pinned.has(old)) {
+          this.#secrets.delete(old)
+          break
+        }
+      }
+    }
     const alternatives = [...this.#secrets]
       .sort((a, b) => b.length - a.length)
       .flatMap((s) => [s, encodeURIComponent(s)])
