@@ -88,7 +88,7 @@ export function configureClient(b24: TypeB24, options: Pick<B24PortOptions, 'ca'
   // At error: the SDK warns "http all retry attempts exhausted" on every failed call, which the read scheduler
   // already logs with the event's ids (warn for the first attempts, then debug).
   // Never more verbose than the service itself (LOG_LEVEL=silent or fatal silences the SDK too).
-  const level = options.log.levelVal > options.log.levels.values.error ? options.log.level : 'error'
+  const level = options.log.levelVal > (options.log.levels.values.error ?? 50) ? options.log.level : 'error'
   b24.setLogger(sdkLogger(options.log.child({ mod: 'b24jssdk' }, { level })))
 }
 
