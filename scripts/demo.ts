@@ -17,7 +17,12 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const portal = await startPortal({ burst: 50, drainPerSec: 2, latencyMs: () => 40 + Math.random() * 40 })
 const dir = mkdtempSync(join(tmpdir(), 'b24-autoread-demo-'))
 writeFileSync(join(dir, 'portal-ca.pem'), portal.caPem)
-const bot = portal.addBot({ code: 'autoread_demo', name: 'Autoread', botToken: 'demo-bot-token-0123456789', eventMode: 'webhook' })
+const bot = portal.addBot({
+  code: 'autoread_demo',
+  name: 'Autoread',
+  botToken: 'demo-bot-token-0123456789',
+  eventMode: 'webhook',
+})
 const showLogs = process.env.DEMO_LOGS === '1'
 const logSink = new Writable({
   write(chunk, _enc, done) {
@@ -69,7 +74,9 @@ const conversations: Array<[string, number, string]> = [
 ]
 for (const [dialogId, authorId, text] of conversations) {
   const sent = await userWrites(dialogId, authorId, text)
-  say(`user ${authorId} -> bot in dialog ${dialogId}: "${text}" (message ${sent.messageId}, webhook answered ${sent.status})`)
+  say(
+    `user ${authorId} -> bot in dialog ${dialogId}: "${text}" (message ${sent.messageId}, webhook answered ${sent.status})`,
+  )
   const ms = await waitRead(dialogId, sent.messageId)
   const state = portal.readState(bot.id, dialogId)
   say(`  read by the bot after ${ms} ms: last read id ${state.lastReadId}, unread ${state.unread}\n`)
@@ -84,7 +91,9 @@ await service.reads.idle()
 const calls = portal.calls.filter((c) => c.method === 'imbot.v2.Chat.Message.read').length - before
 say(`  all 25 read after ${ms} ms with ${calls} read call(s); unread now ${portal.readState(bot.id, '17').unread}`)
 const stats = portal.stats()
-say(`\nPortal saw ${stats.requests} REST requests, ${stats.rejected503} rejected by its rate limit, ${stats.regressions} id regressions.`)
+say(
+  `\nPortal saw ${stats.requests} REST requests, ${stats.rejected503} rejected by its rate limit, ${stats.regressions} id regressions.`,
+)
 
 await service.close()
 await portal.close()
