@@ -68,15 +68,20 @@ export function createIntake(
       count(event.type, 'rejected')
       throw new HttpError(503, 'OVERLOADED', 'Too many dialogs are waiting for a read; retry later')
     }
+    // The write is issued first and awaited last: the pipeline (and so the read) starts while the store commits,
+    // and the 200 still waits for durability. The store applies writes in issue order, so a read confirmed
+    // quickly clears the pending mark after it was written, never before.
+    const persisted = options.persist?.(event)
+    const queued = options.run(event, receivedAt, trace)
     try {
-      await options.persist?.(event)
+      await persisted
     } catch (err) {
-      forget()
+      if (!queued) forget()
       count(event.type, 'rejected')
       options.log.error({ ...eventIds(event), ...trace, err: { message: String(err) } }, 'could not store the event')
       throw new HttpError(503, 'STORE_UNAVAILABLE', 'The event could not be stored; retry later', { cause: err })
     }
-    if (!options.run(event, receivedAt, trace)) {
+    if (!queued) {
       forget()
       count(event.type, 'rejected')
       throw new HttpError(503, 'OVERLOADED', 'Too many events are queued; retry later')
