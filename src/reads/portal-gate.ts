@@ -87,6 +87,9 @@ export class PortalGate {
   #rateHits = 0
   #failures = 0
   #overloads = 0
+  /** When the rate and failure backoffs last stepped up: requests granted before that belong to the same wave. */
+  #rateStepAt = Number.NEGATIVE_INFINITY
+  #failureStepAt = Number.NEGATIVE_INFINITY
   #timer: NodeJS.Timeout | undefined
   #timerAt = 0
 
@@ -169,13 +172,17 @@ export class PortalGate {
         if (reported) return
         reported = true
         this.#inFlight--
-        this.#learn(report)
+        this.#learn(report, now)
         this.#pump()
       },
     })
   }
 
-  #learn(report: SlotReport): void {
+  /**
+   * Learns from one answer. Requests that were already in flight when a 503 or a failure was seen fail for the same
+   * reason: they count as one step of the backoff, not one each (4 slots failing together must not jump 2^4).
+   */
+  #learn(report: SlotReport, grantedAt: number): void {
     const now = this.#now()
     if (report.unused) this.#bucket.refund()
     for (const { method, time } of report.times ?? []) this.#learnOperating(method, time, now)
@@ -185,10 +192,13 @@ export class PortalGate {
     }
     if (report.rateLimited) {
       this.#bucket.fill()
-      this.#cooldownUntil = Math.max(
-        this.#cooldownUntil,
-        now + backoffDelay(RATE_BACKOFF, this.#rateHits++, this.#random),
-      )
+      if (grantedAt > this.#rateStepAt) {
+        this.#rateStepAt = now
+        this.#cooldownUntil = Math.max(
+          this.#cooldownUntil,
+          now + backoffDelay(RATE_BACKOFF, this.#rateHits++, this.#random),
+        )
+      }
     } else if (!report.unused) {
       this.#rateHits = 0
     }
@@ -200,10 +210,13 @@ export class PortalGate {
       this.#overloads = 0
     }
     if (report.failed) {
-      this.#cooldownUntil = Math.max(
-        this.#cooldownUntil,
-        now + backoffDelay(FAILURE_BACKOFF, this.#failures++, this.#random),
-      )
+      if (grantedAt > this.#failureStepAt) {
+        this.#failureStepAt = now
+        this.#cooldownUntil = Math.max(
+          this.#cooldownUntil,
+          now + backoffDelay(FAILURE_BACKOFF, this.#failures++, this.#random),
+        )
+      }
     } else if (!report.unused && !report.rateLimited && !report.overloaded) {
       this.#failures = 0
     }
