@@ -12,7 +12,7 @@ import { type ChildService, startService } from '../support/child-service.js'
 import type { MessageAddEvent } from '../support/event-types.js'
 import { type Portal, startPortal } from '../support/portal/index.js'
 
-const KILLS = Number(process.env.CRASH_KILLS ?? 12)
+const KILLS = Number(process.env.CRASH_KILLS ?? 10)
 const SEED = Number(process.env.CRASH_SEED ?? Date.now() % 1_000_000)
 const WORKERS = 6
 const SECRETS = { botToken: 'crash-bot-token-4d1f8a', applicationToken: 'crash-app-token-92be1c' }
