@@ -88,6 +88,8 @@ describe('portal faults: every acknowledged message is still read', () => {
     w.portal.inject({ kind: '429-operating', times: 1 })
     const acked = [await userWrites(w, 'chat1'), await userWrites(w, 'chat2')]
     await vi.waitFor(() => expect(w.portal.stats().faults['429-operating']).toBe(1))
+    // A read granted before the 429 came back may still be on its way; from then on, nothing is sent.
+    await vi.waitFor(() => expect(w.service.gate.snapshot().inFlight).toBe(0))
     const afterBlock = readRequests(w)
     await new Promise((resolve) => setTimeout(resolve, 2_000))
     expect(readRequests(w)).toBe(afterBlock)
