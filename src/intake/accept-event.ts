@@ -76,7 +76,8 @@ export function createIntake(
     try {
       await persisted
     } catch (err) {
-      if (!queued) forget()
+      // Not stored: a redelivery must not be taken for a duplicate (reads are idempotent, so a second run is safe).
+      forget()
       count(event.type, 'rejected')
       options.log.error({ ...eventIds(event), ...trace, err: { message: String(err) } }, 'could not store the event')
       throw new HttpError(503, 'STORE_UNAVAILABLE', 'The event could not be stored; retry later', { cause: err })
