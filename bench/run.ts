@@ -208,7 +208,7 @@ async function lightPhase(plan: 'standard' | 'enterprise') {
   )
   const count = 5 * seconds
   // Warm-up, not measured: open the service's keep-alive TLS connections to the portal and let the JIT settle.
-  const warm = mintMessages(world.portal, world.botId, 20, 20, 'warm')
+  const warm = mintMessages(world.portal, world.botId, 20, 20, 'chat5000')
   await cannon(world.service.url, warm.map((m) => m.body), { connections: 4, amount: warm.length })
   await waitAllRead(world.portal, world.botId, lastIds(warm), 10_000)
   await sleep(1_000)
