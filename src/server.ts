@@ -3,8 +3,7 @@
  * the pipeline and the app, listens, and handles signals. Run as `node dist/server.js`; teams that add handlers
  * call `startServer({ handlers })` from their own entry file (see examples/).
  */
-import { readFileSync, realpathSync } from 'node:fs'
-import { pathToFileURL } from 'node:url'
+import { readFileSync } from 'node:fs'
 import type { FastifyInstance } from 'fastify'
 import type { DestinationStream, Logger } from 'pino'
 import { buildApp } from './app.js'
@@ -20,6 +19,7 @@ import { RecentKeys } from './intake/dedupe.js'
 import { FetchPoller } from './intake/fetch-poller.js'
 import { FetchProgress } from './intake/fetch-progress.js'
 import { persistEvent } from './intake/persist-event.js'
+import { isMainModule } from './is-main.js'
 import { ConnectionWatch } from './observability/connection-watch.js'
 import { instrumentPort } from './observability/instrument-port.js'
 import { createLogger, SecretScrubber } from './observability/logger.js'
@@ -381,18 +381,7 @@ async function within(promise: Promise<unknown>, ms: number): Promise<void> {
   clearTimeout(timer)
 }
 
-function isMain(): boolean {
-  const entry = process.argv[1]
-  if (entry === undefined) return false
-  try {
-    // Resolve symlinks (npm bin links, /app -> /srv/app) so the module URL and the entry compare equal.
-    return import.meta.url === pathToFileURL(realpathSync(entry)).href
-  } catch {
-    return false
-  }
-}
-
-if (isMain()) {
+if (isMainModule(import.meta.url)) {
   startServer({ handleSignals: true }).catch((err: unknown) => {
     if (err instanceof ConfigError) {
       process.stderr.write(`b24-autoread: ${err.message}\n`)

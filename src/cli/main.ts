@@ -3,11 +3,11 @@
  * The `b24-autoread` command line and its composition root: reads the environment, builds the SDK port for
  * `B24_WEBHOOK_URL` through the adapter (trusting `B24_CA_FILE`), and runs one command. Tests call `main()`.
  */
-import { readFileSync, realpathSync } from 'node:fs'
-import { pathToFileURL } from 'node:url'
+import { readFileSync } from 'node:fs'
 import { pino } from 'pino'
 import { createWebhookPort } from '../bitrix/b24-adapter.js'
 import { checkWebhookUrl, webhookSecretOf } from '../config.js'
+import { isMainModule } from '../is-main.js'
 import { createLogger, SecretScrubber } from '../observability/logger.js'
 import { PortalGate } from '../reads/portal-gate.js'
 import { info } from './commands/info.js'
@@ -134,18 +134,7 @@ function version(): string {
   }
 }
 
-function isMain(): boolean {
-  const entry = process.argv[1]
-  if (entry === undefined) return false
-  try {
-    // npm's bin link is a symlink: compare the real path.
-    return import.meta.url === pathToFileURL(realpathSync(entry)).href
-  } catch {
-    return false
-  }
-}
-
-if (isMain()) {
+if (isMainModule(import.meta.url)) {
   const io: CliIo = { out: (text) => process.stdout.write(text), err: (text) => process.stderr.write(text) }
   void main(process.argv.slice(2), process.env, io).then((code) => {
     process.exitCode = code

@@ -1,16 +1,10 @@
 /** Metrics of the intake: events by type and outcome, rejections by reason, intake latency, HTTP answers by route. */
 import { Counter, Histogram, type Registry } from 'prom-client'
+import { EVENT_TYPES as V2_EVENT_TYPES } from '../events/types.js'
 
-/** Event names that are label values as they are; anything else is `other`. */
+/** Event names that are label values as they are (the modelled v2 events, v1 and app events); anything else is `other`. */
 const EVENT_TYPES: ReadonlySet<string> = new Set([
-  'ONIMBOTV2MESSAGEADD',
-  'ONIMBOTV2MESSAGEUPDATE',
-  'ONIMBOTV2MESSAGEDELETE',
-  'ONIMBOTV2JOINCHAT',
-  'ONIMBOTV2DELETE',
-  'ONIMBOTV2COMMANDADD',
-  'ONIMBOTV2REACTIONCHANGE',
-  'ONIMBOTV2CONTEXTGET',
+  ...V2_EVENT_TYPES,
   'ONIMBOTMESSAGEADD',
   'ONIMBOTMESSAGEUPDATE',
   'ONIMBOTMESSAGEDELETE',
