@@ -334,6 +334,16 @@ export class ReadScheduler {
     }
     const kind = classifyError(outcome.error)
     const { code, status } = outcome.error
+    const fields = {
+      ...trace,
+      botId: target.botId,
+      dialogId: target.dialogId,
+      messageId: sentId,
+      code,
+      status,
+      kind,
+      durationMs,
+    }
     if (kind === 'batch-refused') {
       if (this.#batchAllowed)
         this.#o.log.warn({ code }, 'the portal refuses imbot methods inside batch: using single calls')
@@ -344,16 +354,7 @@ export class ReadScheduler {
     }
     if (kind === 'terminal-portal' || kind === 'terminal-dialog') {
       if (kind === 'terminal-portal') this.#portalError = outcome.error
-      this.#logOnce(code, {
-        ...trace,
-        botId: target.botId,
-        dialogId: target.dialogId,
-        messageId: sentId,
-        code,
-        status,
-        kind,
-        durationMs,
-      })
+      this.#logOnce(code, fields)
       for (const o of this.#o.observers ?? []) o.onDropped?.(target, outcome.error, kind)
       // Ids above the failed one arrived meanwhile: they may well be readable.
       if (state.pending > sentId) {
@@ -371,20 +372,7 @@ export class ReadScheduler {
     }
     state.attempts++
     const level = state.attempts <= 3 ? 'warn' : 'debug'
-    this.#o.log[level](
-      {
-        ...trace,
-        botId: target.botId,
-        dialogId: target.dialogId,
-        messageId: sentId,
-        code,
-        status,
-        kind,
-        attempt: state.attempts,
-        durationMs,
-      },
-      'read failed, will retry',
-    )
+    this.#o.log[level]({ ...fields, attempt: state.attempts }, 'read failed, will retry')
     // The retry carries every pending id, so its lag still runs from the oldest one.
     state.nextSince = 0
     this.#enqueue(state, true)
