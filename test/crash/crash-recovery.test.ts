@@ -3,14 +3,13 @@
  * moments (during a burst of webhook events, during the replay right after a start). After the last restart,
  * every message that got a 200 must be read on the portal, and no dialog may have been read backwards.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { rmSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { LmdbStore } from '../../src/store/lmdb-store.js'
 import { type ChildService, startService } from '../support/child-service.js'
+import { startChildWorld } from '../support/child-world.js'
 import type { MessageAddEvent } from '../support/event-types.js'
-import { type Portal, startPortal } from '../support/portal/index.js'
+import type { Portal } from '../support/portal/index.js'
 
 const KILLS = Number(process.env.CRASH_KILLS ?? 10)
 const SEED = Number(process.env.CRASH_SEED ?? Date.now() % 1_000_000)
@@ -37,31 +36,13 @@ const children: ChildService[] = []
 
 beforeAll(async () => {
   const random = seeded(SEED + 1)
-  portal = await startPortal({ burst: 100_000, drainPerSec: 10_000, latencyMs: () => 2 + Math.floor(random() * 30) })
-  dir = mkdtempSync(join(tmpdir(), 'b24-crash-'))
-  writeFileSync(join(dir, 'ca.pem'), portal.caPem)
-  botId = portal.addBot({
-    code: 'autoread',
-    botToken: SECRETS.botToken,
-    eventMode: 'webhook',
-    webhookUrl: 'https://example.invalid/hook',
-    applicationToken: SECRETS.applicationToken,
-  }).id
-  env = {
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'info',
-    B24_WEBHOOK_URL: portal.webhookUrl,
-    B24_BOT_ID: String(botId),
-    B24_BOT_TOKEN: SECRETS.botToken,
-    B24_APPLICATION_TOKEN: SECRETS.applicationToken,
-    B24_CA_FILE: join(dir, 'ca.pem'),
+  ;({ portal, dir, botId, env } = await startChildWorld(
+    { burst: 100_000, drainPerSec: 10_000, latencyMs: () => 2 + Math.floor(random() * 30) },
+    SECRETS,
+    'b24-crash-',
     // A tight budget, so reads queue in the service (as they do against a real portal) when it is killed.
-    B24_RATE_BURST: '20',
-    B24_RATE_PER_SEC: '20',
-    STATE_DIR: join(dir, 'state'),
-    SHUTDOWN_TIMEOUT_MS: '5000',
-  }
+    { B24_RATE_BURST: '20', B24_RATE_PER_SEC: '20', SHUTDOWN_TIMEOUT_MS: '5000' },
+  ))
 })
 
 afterAll(async () => {

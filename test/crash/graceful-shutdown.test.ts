@@ -2,13 +2,12 @@
  * Graceful shutdown of the real process: SIGTERM stops intake (503), drains, flushes pending reads in batches
  * within SHUTDOWN_TIMEOUT_MS and exits 0, leaving what it could not read in the store; a second signal exits at once.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { rmSync } from 'node:fs'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { LmdbStore } from '../../src/store/lmdb-store.js'
 import { type ChildService, startService } from '../support/child-service.js'
-import { type Portal, startPortal } from '../support/portal/index.js'
+import { startChildWorld } from '../support/child-world.js'
+import type { Portal } from '../support/portal/index.js'
 
 const SECRETS = { botToken: 'shutdown-bot-token-77aa01', applicationToken: 'shutdown-app-token-3c5e9f' }
 
@@ -19,28 +18,14 @@ let env: Record<string, string>
 const children: ChildService[] = []
 
 beforeEach(async () => {
-  portal = await startPortal({ burst: 1_000, drainPerSec: 1_000 })
-  dir = mkdtempSync(join(tmpdir(), 'b24-shutdown-'))
-  writeFileSync(join(dir, 'ca.pem'), portal.caPem)
-  botId = portal.addBot({
-    code: 'autoread',
-    botToken: SECRETS.botToken,
-    eventMode: 'webhook',
-    webhookUrl: 'https://example.invalid/hook',
-    applicationToken: SECRETS.applicationToken,
-  }).id
-  env = {
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'info',
-    B24_WEBHOOK_URL: portal.webhookUrl,
-    B24_BOT_ID: String(botId),
-    B24_BOT_TOKEN: SECRETS.botToken,
-    B24_APPLICATION_TOKEN: SECRETS.applicationToken,
-    B24_CA_FILE: join(dir, 'ca.pem'),
-    STATE_DIR: join(dir, 'state'),
-    SHUTDOWN_TIMEOUT_MS: '2000',
-  }
+  ;({ portal, dir, botId, env } = await startChildWorld(
+    { burst: 1_000, drainPerSec: 1_000 },
+    SECRETS,
+    'b24-shutdown-',
+    {
+      SHUTDOWN_TIMEOUT_MS: '2000',
+    },
+  ))
 })
 
 afterEach(async () => {
