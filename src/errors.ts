@@ -1,40 +1,80 @@
-/** Error classes with a stable `code`; HTTP ones carry `statusCode`. Wrapping keeps `{ cause }`. */
+/**
+ * Error classes whose `code` comes from the table in `error-codes.ts`; HTTP ones carry the table's `statusCode`.
+ * Wrapping keeps `{ cause }`; `context` holds ids that are safe to log (never a secret, a body or a URL).
+ */
+import { ERROR_CODES, type ErrorCode, type HttpErrorCode } from './error-codes.js'
 
-/** An error with a stable, machine-readable code. */
+/** Ids and numbers that locate an error (event ids, a limit); safe to log. */
+export type ErrorContext = Readonly<Record<string, string | number | boolean>>
+
+/** What an error may say beyond its code: a more specific message than the table's, the cause, context. */
+export interface ErrorDetails {
+  /** Replaces the table's message when the specifics help (a limit, the bad fields); must still say what to do. */
+  readonly message?: string
+  readonly cause?: unknown
+  readonly context?: ErrorContext
+}
+
+/** An error with a stable, machine-readable code from the table. */
 export class AppError extends Error {
-  readonly code: string
-  constructor(code: string, message: string, options?: ErrorOptions) {
-    super(message, options)
+  readonly code: ErrorCode
+  readonly context: ErrorContext
+  constructor(code: ErrorCode, details: ErrorDetails = {}) {
+    super(details.message ?? ERROR_CODES[code].message, 'cause' in details ? { cause: details.cause } : undefined)
     this.name = 'AppError'
     this.code = code
+    this.context = details.context ?? {}
   }
 }
 
-/** A request the service refuses: mapped to a 4xx JSON answer by the central error handler. */
+/** A request the service refuses: the central error handler answers `statusCode` with `{ ok: false, error, message }`. */
 export class HttpError extends AppError {
+  override readonly code: HttpErrorCode
   readonly statusCode: number
-  constructor(statusCode: number, code: string, message: string, options?: ErrorOptions) {
-    super(code, message, options)
+  constructor(code: HttpErrorCode, details?: ErrorDetails)
+  /** @deprecated pass the code alone (`new HttpError('OVERLOADED')`); the status comes from the table. */
+  constructor(statusCode: number, code: HttpErrorCode, message: string, options?: ErrorOptions)
+  constructor(
+    first: HttpErrorCode | number,
+    second?: ErrorDetails | HttpErrorCode,
+    message?: string,
+    options?: ErrorOptions,
+  ) {
+    const args = httpArgs(first, second, message, options)
+    super(args.code, args.details)
     this.name = 'HttpError'
-    this.statusCode = statusCode
+    this.code = args.code
+    this.statusCode = args.status ?? ERROR_CODES[args.code].status
   }
+}
+
+/** Sorts out the two constructor forms of `HttpError`. */
+function httpArgs(
+  first: HttpErrorCode | number,
+  second: ErrorDetails | HttpErrorCode | undefined,
+  message: string | undefined,
+  options: ErrorOptions | undefined,
+): { code: HttpErrorCode; details: ErrorDetails; status?: number } {
+  if (typeof first !== 'number') return { code: first, details: typeof second === 'object' ? second : {} }
+  if (typeof second !== 'string') throw new TypeError('new HttpError(status, code, message): the code is missing')
+  return { code: second, details: { ...options, ...(message === undefined ? {} : { message }) }, status: first }
 }
 
 /** The environment does not describe a runnable service; `problems` lists every one found. */
 export class ConfigError extends AppError {
   readonly problems: readonly string[]
   constructor(problems: readonly string[]) {
-    super('CONFIG_INVALID', `Invalid configuration:\n  - ${problems.join('\n  - ')}`)
+    super('CONFIG_INVALID', { message: `Invalid configuration:\n  - ${problems.join('\n  - ')}` })
     this.name = 'ConfigError'
     this.problems = problems
   }
 }
 
-/** A handler failed while processing one event; carries the event's ids for the log line. */
+/** A handler failed while processing one event; carries the event's ids, and the handler's error as `cause`. */
 export class PipelineError extends AppError {
-  readonly ids: Readonly<Record<string, string | number>>
-  constructor(ids: Readonly<Record<string, string | number>>, cause: unknown) {
-    super('HANDLER_FAILED', 'A pipeline handler threw', { cause })
+  readonly ids: ErrorContext
+  constructor(ids: ErrorContext, cause: unknown) {
+    super('HANDLER_FAILED', { cause, context: ids })
     this.name = 'PipelineError'
     this.ids = ids
   }

@@ -12,6 +12,7 @@ import type { Logger } from 'pino'
 import type { EventAuth } from '../events/types.js'
 import { configureClient, portOf, sdkRestrictions } from './b24-adapter.js'
 import type { BitrixPort } from './port.js'
+import { RestCallError } from './rest-call-error.js'
 
 /** Tokens usable to build a client: an access token and the portal's REST endpoint at least. */
 export type UsableAuth = EventAuth & { readonly accessToken: string; readonly clientEndpoint: string }
@@ -91,7 +92,7 @@ export function createOAuthConnection(app: OAuthAppOptions, auth: UsableAuth): O
         try {
           await b24.auth.refreshAuth()
         } catch (err) {
-          app.log.warn({ err: { message: String(err).slice(0, 200) } }, 'could not adopt newer OAuth tokens')
+          app.log.warn({ err }, 'could not adopt newer OAuth tokens')
         } finally {
           adopt = undefined
         }
@@ -146,7 +147,7 @@ function payloadOf(auth: UsableAuth, held: Held, serverEndpoint: string): Handle
   }
 }
 
-/** `POST <server>/oauth/token/ grant_type=refresh_token`; rejects with `{code, status}` (e.g. `invalid_grant`). */
+/** `POST <server>/oauth/token/ grant_type=refresh_token`; rejects with a `RestCallError` (e.g. `invalid_grant`). */
 async function refreshTokens(app: OAuthAppOptions, agent: https.Agent, refreshToken: string): Promise<Held> {
   const url = new URL('/oauth/token/', app.serverEndpoint)
   const body = new URLSearchParams({
@@ -159,9 +160,10 @@ async function refreshTokens(app: OAuthAppOptions, agent: https.Agent, refreshTo
   const answer = typeof json === 'object' && json !== null ? (json as Record<string, unknown>) : {}
   const error = typeof answer.error === 'string' ? answer.error : undefined
   if (status !== 200 || error !== undefined || typeof answer.access_token !== 'string') {
-    throw Object.assign(new Error(`OAuth refresh failed (${error ?? `HTTP ${status}`})`), {
+    throw new RestCallError({
       code: error ?? 'JSSDK_OAUTH_TOKEN_REFRESH_FAILED',
       status: status === 200 ? 401 : status,
+      message: `OAuth refresh failed (${error ?? `HTTP ${status}`})`,
     })
   }
   return {
@@ -202,9 +204,19 @@ function postForm(
       },
     )
     req.on('timeout', () =>
-      req.destroy(Object.assign(new Error('OAuth refresh timed out'), { code: 'REQUEST_TIMEOUT' })),
+      req.destroy(new RestCallError({ code: 'REQUEST_TIMEOUT', status: 0, message: 'OAuth refresh timed out' })),
     )
-    req.on('error', (err) => reject(Object.assign(err, { status: 0 })))
+    req.on('error', (err) => reject(transportError(err)))
     req.end(body)
   })
+}
+
+/** A socket or TLS failure of the refresh request, with the system's code (`ECONNREFUSED`, ...) and status 0. */
+function transportError(err: Error): RestCallError {
+  if (err instanceof RestCallError) return err
+  const code: unknown = Reflect.get(err, 'code')
+  return new RestCallError(
+    { code: typeof code === 'string' && code !== '' ? code : 'UNKNOWN_ERROR', status: 0, message: err.message },
+    { cause: err },
+  )
 }

@@ -31,7 +31,7 @@ const ENCODED_REPLACEMENT = /%EF%BF%BD/i
 
 /** Decodes a form body into a null-prototype object, or throws a 400 `HttpError` saying what is wrong. */
 export function parseFormBody(raw: string, limits: FormLimits = DEFAULT_FORM_LIMITS): FormObject {
-  if (raw.trim() === '') throw new HttpError(400, 'EMPTY_BODY', 'The request body is empty; send the event fields')
+  if (raw.trim() === '') throw new HttpError('EMPTY_BODY')
   if (BAD_PERCENT.test(raw)) throw malformed()
   const root: FormObject = Object.create(null)
   let count = 0
@@ -39,11 +39,10 @@ export function parseFormBody(raw: string, limits: FormLimits = DEFAULT_FORM_LIM
   const replacementSent = ENCODED_REPLACEMENT.test(raw)
   for (const [key, value] of new URLSearchParams(raw)) {
     if (++count > limits.parameterLimit) {
-      throw new HttpError(
-        400,
-        'TOO_MANY_PARAMETERS',
-        `A form body may have at most ${limits.parameterLimit} parameters`,
-      )
+      throw new HttpError('TOO_MANY_PARAMETERS', {
+        message: `A form body may have at most ${limits.parameterLimit} parameters`,
+        context: { parameterLimit: limits.parameterLimit },
+      })
     }
     if (!replacementSent && (key.includes('\uFFFD') || value.includes('\uFFFD'))) throw malformed()
     assign(root, splitKey(key, limits.depth), detached(value))
@@ -61,7 +60,7 @@ function detached(value: string): string {
 }
 
 function malformed(): HttpError {
-  return new HttpError(400, 'MALFORMED_FORM', 'The form body has invalid percent-encoding or UTF-8')
+  return new HttpError('MALFORMED_FORM')
 }
 
 /**
@@ -81,7 +80,7 @@ export function splitKey(key: string, depth: number): string[] {
     i = close + 1
   }
   if (path.length - 1 > depth) {
-    throw new HttpError(400, 'TOO_DEEP', `Form keys may nest at most ${depth} levels deep`)
+    throw new HttpError('TOO_DEEP', { message: `Form keys may nest at most ${depth} levels deep`, context: { depth } })
   }
   return path
 }

@@ -7,21 +7,17 @@ import { HttpError } from '../errors.js'
 
 /** Decodes a JSON body, or throws a 400 `HttpError` saying what is wrong. */
 export function parseJsonBody(raw: string, maxDepth = 8): unknown {
-  if (raw.trim() === '') throw new HttpError(400, 'EMPTY_BODY', 'The request body is empty; send the event as JSON')
+  if (raw.trim() === '')
+    throw new HttpError('EMPTY_BODY', { message: 'The request body is empty; send the event as JSON' })
   let value: unknown
   try {
     value = sjson.parse(raw, undefined, { protoAction: 'error', constructorAction: 'error' })
   } catch (err) {
     const proto = err instanceof SyntaxError && /prototype/i.test(err.message)
-    throw new HttpError(
-      400,
-      proto ? 'FORBIDDEN_KEY' : 'MALFORMED_JSON',
-      proto ? 'JSON keys "__proto__" and "constructor.prototype" are not allowed' : 'The body is not valid JSON',
-      { cause: err },
-    )
+    throw new HttpError(proto ? 'FORBIDDEN_KEY' : 'MALFORMED_JSON', { cause: err })
   }
   if (depthExceeds(value, maxDepth)) {
-    throw new HttpError(400, 'TOO_DEEP', `JSON may nest at most ${maxDepth} levels deep`)
+    throw new HttpError('TOO_DEEP', { message: `JSON may nest at most ${maxDepth} levels deep`, context: { maxDepth } })
   }
   return value
 }

@@ -18,7 +18,7 @@ import {
 /** The outcome of parsing: a typed event, a well-formed event of an unknown name, or the problems found. */
 export type ParseResult =
   | { readonly ok: true; readonly event: BotEvent | UnknownEvent }
-  | { readonly ok: false; readonly code: string; readonly problems: readonly string[] }
+  | { readonly ok: false; readonly code: 'INVALID_EVENT'; readonly problems: readonly string[] }
 
 const EVENT_NAME = /^[A-Z0-9_]{1,64}$/
 

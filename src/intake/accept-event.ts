@@ -66,7 +66,7 @@ export function createIntake(
     if (event.type === 'ONIMBOTV2MESSAGEADD' && !options.canAcceptRead(event.bot.id, event.chat.dialogId)) {
       forget()
       count(event.type, 'rejected')
-      throw new HttpError(503, 'OVERLOADED', 'Too many dialogs are waiting for a read; retry later')
+      throw new HttpError('OVERLOADED', { message: 'Too many dialogs are waiting for a read; retry later' })
     }
     // The write is issued first and awaited last: the pipeline (and so the read) starts while the store commits,
     // and the 200 still waits for durability. The store applies writes in issue order, so a read confirmed
@@ -79,13 +79,13 @@ export function createIntake(
       // Not stored: a redelivery must not be taken for a duplicate (reads are idempotent, so a second run is safe).
       forget()
       count(event.type, 'rejected')
-      options.log.error({ ...eventIds(event), ...trace, err: { message: String(err) } }, 'could not store the event')
-      throw new HttpError(503, 'STORE_UNAVAILABLE', 'The event could not be stored; retry later', { cause: err })
+      options.log.error({ ...eventIds(event), ...trace, err }, 'could not store the event')
+      throw new HttpError('STORE_UNAVAILABLE', { cause: err })
     }
     if (!queued) {
       forget()
       count(event.type, 'rejected')
-      throw new HttpError(503, 'OVERLOADED', 'Too many events are queued; retry later')
+      throw new HttpError('OVERLOADED', { message: 'Too many events are queued; retry later' })
     }
     count(event.type, 'accepted')
     return { outcome: 'accepted' }

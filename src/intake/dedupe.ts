@@ -1,20 +1,18 @@
 /** Remembers recently seen keys (bot + message id) so a redelivered event is processed once; bounded, oldest forgotten first. */
+import { BoundedSet } from '../util/bounded.js'
+
+/** The dedupe keys of the last `capacity` events. */
 export class RecentKeys {
-  readonly #keys = new Set<string>()
-  readonly #capacity: number
+  readonly #keys: BoundedSet<string>
 
   constructor(capacity: number) {
-    this.#capacity = capacity
+    this.#keys = new BoundedSet(capacity)
   }
 
-  /** Records `key`; false when it was already seen. */
+  /** Records `key`; false when it was already seen (a repeat does not make it newer). */
   add(key: string): boolean {
     if (this.#keys.has(key)) return false
     this.#keys.add(key)
-    if (this.#keys.size > this.#capacity) {
-      const oldest = this.#keys.values().next().value
-      if (oldest !== undefined) this.#keys.delete(oldest)
-    }
     return true
   }
 

@@ -9,10 +9,10 @@ import type { Logger } from 'pino'
 import type { BitrixPort, RestError } from '../bitrix/port.js'
 import { parseEvent } from '../events/parse-event.js'
 import type { BotEvent, UnknownEvent } from '../events/types.js'
-import { describeError } from '../observability/describe-error.js'
 import { backoffDelay } from '../reads/backoff.js'
 import { gatedCall } from '../reads/gated-call.js'
 import type { PortalGate } from '../reads/portal-gate.js'
+import { waitAtMost } from '../util/wait-at-most.js'
 import type { Acceptance } from './accept-event.js'
 import { type EventPage, parseEventPage, type QueuedEvent } from './event-page.js'
 import type { FetchProgress } from './fetch-progress.js'
@@ -66,7 +66,7 @@ export class FetchPoller {
   /** Loads the saved offset and starts polling. */
   start(): void {
     this.#running ??= this.#loop().catch((err: unknown) => {
-      this.#o.log.error({ err: describeError(err) }, 'fetch mode: the poller stopped on an unexpected error')
+      this.#o.log.error({ err }, 'fetch mode: the poller stopped on an unexpected error')
     })
   }
 
@@ -154,7 +154,7 @@ export class FetchPoller {
         if (acceptance.outcome !== 'accepted') progress.finish(eventId)
       } catch (err) {
         progress.abandon(eventId)
-        log.warn({ eventId, err: describeError(err) }, 'fetch mode: intake refused an event; retrying after a pause')
+        log.warn({ eventId, err }, 'fetch mode: intake refused an event; retrying after a pause')
         return false
       }
     }
@@ -169,9 +169,9 @@ export class FetchPoller {
 
   /** Waits `ms`, or less when stopped. */
   async #sleep(ms: number): Promise<void> {
-    let timer: NodeJS.Timeout | undefined
-    await this.#until(new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))))
-    clearTimeout(timer)
+    if (this.#stopped) return
+    await waitAtMost(new Promise<void>((resolve) => (this.#wake = resolve)), ms)
+    this.#wake = undefined
   }
 
   /** Waits for `promise`, or less when stopped. */

@@ -184,7 +184,7 @@ export class FetchProgress {
         await this.#o.store.save(value)
         this.#saved = value
       } catch (err) {
-        this.#o.log.error({ offset: value, err: { message: String(err) } }, 'fetch mode: could not save the offset')
+        this.#o.log.error({ offset: value, err }, 'fetch mode: could not save the offset')
       }
     })
   }

@@ -33,19 +33,12 @@ export async function webhookRoute(app: FastifyInstance, options: WebhookRouteOp
 
   const checkSecret = async (request: FastifyRequest<{ Params: { secret?: string } }>) => {
     if (eventsSecret === undefined) {
-      if (request.params.secret !== undefined) reject('not_found', new HttpError(404, 'NOT_FOUND', 'No such route'))
+      if (request.params.secret !== undefined) reject('not_found', new HttpError('NOT_FOUND'))
       return
     }
     const presented = request.params.secret
     if (presented === undefined || !safeEqual(presented, eventsSecret)) {
-      reject(
-        'bad_secret',
-        new HttpError(
-          401,
-          'INVALID_EVENTS_SECRET',
-          'Events are accepted only at the secret path set by B24_EVENTS_SECRET',
-        ),
-      )
+      reject('bad_secret', new HttpError('INVALID_EVENTS_SECRET'))
     }
   }
 
@@ -53,26 +46,19 @@ export async function webhookRoute(app: FastifyInstance, options: WebhookRouteOp
     const receivedAt = Date.now()
     const body: unknown = request.body
     if (body === undefined || body === null || body === '') {
-      reject('empty_body', new HttpError(400, 'EMPTY_BODY', 'The request body is empty; send the event fields'))
+      reject('empty_body', new HttpError('EMPTY_BODY'))
     }
     if (applicationToken !== undefined) {
       const presented = presentedApplicationToken(body)
       if (presented === undefined) {
-        reject('missing_token', new HttpError(401, 'MISSING_APPLICATION_TOKEN', 'auth[application_token] is missing'))
+        reject('missing_token', new HttpError('MISSING_APPLICATION_TOKEN'))
       } else if (!safeEqual(presented, applicationToken)) {
-        reject(
-          'bad_token',
-          new HttpError(
-            401,
-            'INVALID_APPLICATION_TOKEN',
-            'auth[application_token] does not match B24_APPLICATION_TOKEN',
-          ),
-        )
+        reject('bad_token', new HttpError('INVALID_APPLICATION_TOKEN'))
       }
     }
     const parsed = options.parseLegacy?.(body) ?? parseEvent(body)
     if (!parsed.ok) {
-      reject('invalid_event', new HttpError(400, parsed.code, `Invalid event: ${parsed.problems.join('; ')}`))
+      reject('invalid_event', new HttpError(parsed.code, { message: `Invalid event: ${parsed.problems.join('; ')}` }))
       return
     }
     const acceptance = await options.accept(parsed.event, receivedAt, { reqId: request.id })

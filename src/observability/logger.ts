@@ -3,6 +3,8 @@
  * known secret value (bot token, webhook secret, application token, access tokens) wherever it appears.
  */
 import { type DestinationStream, type Logger, pino } from 'pino'
+import { BoundedSet } from '../util/bounded.js'
+import { describeError } from './describe-error.js'
 
 /** Paths that never reach a log line, whatever the value. */
 export const REDACT_PATHS = [
@@ -28,28 +30,20 @@ export const MAX_SECRETS = 512
 
 /** Holds the secret values to scrub; more can be added at run time (e.g. OAuth access tokens from events). */
 export class SecretScrubber {
-  readonly #secrets = new Set<string>()
+  readonly #runtime = new BoundedSet<string>(MAX_SECRETS)
   readonly #pinned = new Set<string>()
   #pattern: RegExp | undefined
 
   /**
    * Registers a value that must never be printed. Values shorter than 6 characters are ignored. Beyond
-   * `MAX_SECRETS` the oldest runtime value (e.g. a long-rotated OAuth token) is forgotten; values given first
-   * (the configured secrets) are kept.
+   * `MAX_SECRETS` the oldest runtime value (e.g. a long-rotated OAuth token) is forgotten; pinned values (the
+   * configured secrets) are always kept.
    */
   add(value: string | undefined, pinned = false): void {
-    if (value === undefined || value.length < 6 || this.#secrets.has(value)) return
-    this.#secrets.add(value)
+    if (value === undefined || value.length < 6 || this.#pinned.has(value) || this.#runtime.has(value)) return
     if (pinned) this.#pinned.add(value)
-    if (this.#secrets.size > MAX_SECRETS) {
-      for (const old of this.#secrets) {
-        if (!this.#pinned.has(old)) {
-          this.#secrets.delete(old)
-          break
-        }
-      }
-    }
-    const alternatives = [...this.#secrets]
+    else this.#runtime.add(value)
+    const alternatives = [...this.#pinned, ...this.#runtime]
       .sort((a, b) => b.length - a.length)
       .flatMap((s) => [s, encodeURIComponent(s)])
       .map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
@@ -77,6 +71,8 @@ export function createLogger(options: LoggerOptions): Logger {
       level: options.level,
       base: { service: 'b24-autoread' },
       redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
+      // Every logged error takes one shape, whoever logs it: `log.error({ err }, msg)` with the thrown value.
+      serializers: { err: describeError },
       hooks: scrubber ? { streamWrite: (line: string) => scrubber.scrub(line) } : {},
     },
     options.destination ?? pino.destination({ dest: 1, sync: false }),

@@ -15,7 +15,7 @@ export interface EventContext<E extends BotEvent = BotEvent> {
   readonly receivedAt: number
   /** Calls a Bitrix24 method as the bot, through the same rate limiter as the reads. */
   readonly api: BotApiCall
-  /** Requests that this message be marked read (idempotent; the built-in last stage calls it). */
+  /** Requests the read now instead of when the pipeline ends (idempotent; message events only; see run-event.ts). */
   markRead(): void
   /** Scratch space handlers may share for this event. */
   readonly state: Record<string, unknown>

@@ -1,15 +1,17 @@
 /**
- * Runs accepted events through the handler pipeline in per-dialog lanes. A handler that throws is logged with
- * the event's ids and never prevents the read: a message event is always marked read after the pipeline ends.
+ * Runs accepted events through the handler pipeline in per-dialog lanes.
+ *
+ * The read rule: a message event is marked read exactly once, when its pipeline ends, however it ends (every
+ * handler called `next()`, one stopped the chain, or one threw). A handler that wants the read sent sooner calls
+ * `ctx.markRead()` itself; nothing can prevent it. A handler that throws is logged as a `PipelineError` (code
+ * `HANDLER_FAILED`, the handler's error as its cause) with the event's ids.
  */
 import type { Logger } from 'pino'
 import { PipelineError } from '../errors.js'
 import type { BotEvent } from '../events/types.js'
-import { describeError } from '../observability/describe-error.js'
 import { compose, type Middleware } from './compose.js'
 import type { BotApiCall, EventContext } from './context.js'
 import { logEvent } from './handlers/log-event.js'
-import { markRead } from './handlers/mark-read.js'
 import type { Lanes } from './lanes.js'
 
 /** Ids that follow one event from its HTTP request to the read log line (Fastify's `reqId` in webhook mode). */
@@ -51,7 +53,7 @@ export function eventIds(event: BotEvent): Record<string, string | number> {
 export function createEventRunner(
   options: EventRunnerOptions,
 ): (event: BotEvent, receivedAt: number, trace?: EventTrace) => boolean {
-  const pipeline = compose<EventContext>([logEvent, ...options.handlers, markRead])
+  const pipeline = compose<EventContext>([logEvent, ...options.handlers])
   return (event, receivedAt, trace) => {
     const dialog = event.type === 'ONIMBOTV2DELETE' ? '-' : event.chat.dialogId
     return options.lanes.push(`${event.bot.id}|${dialog}`, async () => {
@@ -81,9 +83,9 @@ export function createEventRunner(
         await pipeline(ctx)
       } catch (err) {
         failed = true
-        const wrapped = new PipelineError(ids, err)
-        log.error({ err: describeError(err), code: wrapped.code }, 'a handler failed; the message is still marked read')
+        log.error({ err: new PipelineError(ids, err) }, 'a handler failed; the message is still marked read')
       } finally {
+        // The one place a message is marked read (see the rule above); a no-op if a handler already did.
         ctx.markRead()
         options.onDone?.(event, failed)
       }

@@ -6,6 +6,7 @@
 import type { BitrixPort, RestCall, RestOutcome } from '../bitrix/port.js'
 import { classifyError } from './classify.js'
 import type { PortalGate } from './portal-gate.js'
+import { slotReport } from './slot-report.js'
 
 /** Retry settings for a gated call. */
 export interface GatedCallOptions {
@@ -32,13 +33,9 @@ export async function gatedCall<T>(
       outcome = { ok: false, error: { code: 'UNKNOWN_ERROR', status: 0, message: String(err).slice(0, 200) } }
     }
     const kind = outcome.ok ? undefined : classifyError(outcome.error)
-    slot.done({
-      rateLimited: kind === 'rate-limit',
-      overloaded: kind === 'overload',
-      failed: kind === 'transient',
-      times: outcome.time ? [{ method: call.method, time: outcome.time }] : [],
-      ...(kind === 'operating-limit' ? { operatingBlocked: [call.method] } : {}),
-    })
+    slot.done(
+      slotReport(call.method, kind ? [kind] : [], outcome.time ? [{ method: call.method, time: outcome.time }] : []),
+    )
     const retry = kind === 'rate-limit' || kind === 'operating-limit' || (kind === 'transient' && options.idempotent)
     if (!retry) return outcome
   }

@@ -1,4 +1,5 @@
 /** An in-memory `StateStore` for tests and for `STATE_STORE=memory` (nothing survives the process). */
+import { BoundedSet } from '../util/bounded.js'
 import { type DialogMark, type StateStore, StoreClosedError } from './state-store.js'
 
 const keyOf = (botId: number, dialogId: string): string => `${botId}|${dialogId}`
@@ -8,13 +9,12 @@ export class MemoryStore implements StateStore {
   readonly kind = 'memory'
   readonly #pending = new Map<string, DialogMark>()
   readonly #confirmed = new Map<string, number>()
-  readonly #seen = new Set<string>()
+  readonly #seen: BoundedSet<string>
   readonly #offsets = new Map<string, number>()
-  readonly #seenCapacity: number
   #open = true
 
   constructor(options: { seenCapacity?: number } = {}) {
-    this.#seenCapacity = options.seenCapacity ?? 100_000
+    this.#seen = new BoundedSet(options.seenCapacity ?? 100_000)
   }
 
   isOpen(): boolean {
@@ -51,12 +51,7 @@ export class MemoryStore implements StateStore {
 
   async addSeenKey(key: string): Promise<void> {
     this.#mustBeOpen()
-    this.#seen.delete(key)
     this.#seen.add(key)
-    if (this.#seen.size > this.#seenCapacity) {
-      const oldest = this.#seen.values().next().value
-      if (oldest !== undefined) this.#seen.delete(oldest)
-    }
   }
 
   seenKeys(): string[] {

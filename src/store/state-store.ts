@@ -10,7 +10,7 @@ import { AppError } from '../errors.js'
 /** A write that must be durable was attempted after the store was closed. */
 export class StoreClosedError extends AppError {
   constructor() {
-    super('STORE_CLOSED', 'The state store is closed')
+    super('STORE_CLOSED')
     this.name = 'StoreClosedError'
   }
 }

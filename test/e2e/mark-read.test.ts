@@ -125,8 +125,14 @@ describe('end to end: webhook in, imbot.v2.Chat.Message.read out (real SDK, HTTP
     const sent = w.portal.userSends({ botId: w.botId, dialogId: 'chat13' })
     expect((await post(w, phpHttpBuildQuery(sent.event))).status).toBe(200)
     await vi.waitFor(() => expect(w.portal.readState(w.botId, 'chat13').unread).toBe(0))
-    const failure = w.logs.map((l) => JSON.parse(l)).find((l) => l.code === 'HANDLER_FAILED')
+    const failure = w.logs.map((l) => JSON.parse(l)).find((l) => l.err?.code === 'HANDLER_FAILED')
     expect(failure).toMatchObject({ level: 50, messageId: sent.messageId, dialogId: 'chat13', botId: w.botId })
+    expect(failure.err).toEqual({
+      type: 'PipelineError',
+      code: 'HANDLER_FAILED',
+      message: 'A pipeline handler threw; the message is still marked read',
+      cause: { type: 'Error', message: 'handler exploded' },
+    })
   })
 
   it('coalesces a burst in one dialog into few reads that end at the last id', async () => {
