@@ -1,5 +1,6 @@
 /**
- * The only file that imports `@bitrix24/b24jssdk`: implements `BitrixPort` with `B24Hook` and `actions.v2`.
+ * The webhook side of the SDK adapter: implements `BitrixPort` with `B24Hook` and `actions.v2`; `portOf` serves the
+ * OAuth side (`b24-oauth-adapter.ts`) too. Only the files of `bitrix/` import `@bitrix24/b24jssdk`.
  * The SDK's own limiter is set explicitly (full nested objects, never NaN) to stay out of the way of the
  * service's portal gate, and `maxRetries: 1` so the SDK never replays a call on its own.
  */

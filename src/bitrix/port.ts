@@ -1,6 +1,7 @@
 /**
- * The port through which the service talks to Bitrix24. Only `b24-adapter.ts` implements it with the SDK;
- * unit tests pass an in-memory fake. Implementations never throw for portal or transport errors: they resolve
+ * The port through which the service talks to Bitrix24. `portOf` in `b24-adapter.ts` implements it with the SDK (for
+ * webhook and OAuth clients alike), `instrument-port.ts` and `false-means-denied.ts` wrap it, and unit tests pass an
+ * in-memory fake. Implementations never throw for portal or transport errors: they resolve
  * with `{ ok: false, error }` whose fields are safe to log (no params, no tokens, no URLs).
  */
 

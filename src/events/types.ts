@@ -1,6 +1,6 @@
 /**
  * The Bitrix24 bot event model: a discriminated union on `type`, with ids already coerced from the strings
- * that webhook mode sends. Field names follow the imbot.v2 docs (events.md).
+ * that webhook mode sends. Field names follow the imbot.v2 events page linked below.
  * @see https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.html
  */
 
