@@ -15,10 +15,7 @@ export function durableReadsObserver(store: StateStore, log: Logger): ReadObserv
       const now = Date.now()
       if (now - lastLogged < 60_000) return
       lastLogged = now
-      log.error(
-        { err: { message: err instanceof Error ? err.message : String(err) } },
-        'state store write failed: a confirmed read may be sent again after a restart',
-      )
+      log.error({ err }, 'state store write failed: a confirmed read may be sent again after a restart')
     })
   }
   return {
