@@ -4,12 +4,13 @@
  * that happen before the webhook route's own checks (body parsers) or after them (intake capacity).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { ErrorCode } from '../error-codes.js'
 import { HttpError } from '../errors.js'
 import { EVENTS_PATH } from '../intake/webhook-route.js'
 import type { Metrics } from './metrics.js'
 
 /** Error codes of the body parsers (Fastify's and ours) and of the intake, as rejection reasons. */
-const REASON_OF_CODE: Readonly<Record<string, string>> = {
+const REASON_OF_CODE: Readonly<Partial<Record<string, string>>> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'body_too_large',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
   FST_ERR_CTP_EMPTY_TYPE: 'unsupported_media_type',
@@ -24,11 +25,16 @@ const REASON_OF_CODE: Readonly<Record<string, string>> = {
   OVERLOADED: 'overloaded',
   STORE_UNAVAILABLE: 'store_unavailable',
   SHUTTING_DOWN: 'shutting_down',
-}
+} satisfies Partial<Record<ErrorCode | `FST_ERR_${string}`, string>>
 
 /** Codes the webhook route reports itself through `onRejected`: in its `onRequest` secret check, and in its handler. */
-const ROUTE_CODES = new Set(['NOT_FOUND', 'INVALID_EVENTS_SECRET'])
-const HANDLER_CODES = new Set(['EMPTY_BODY', 'MISSING_APPLICATION_TOKEN', 'INVALID_APPLICATION_TOKEN', 'INVALID_EVENT'])
+const ROUTE_CODES: ReadonlySet<string> = new Set<ErrorCode>(['NOT_FOUND', 'INVALID_EVENTS_SECRET'])
+const HANDLER_CODES: ReadonlySet<string> = new Set<ErrorCode>([
+  'EMPTY_BODY',
+  'MISSING_APPLICATION_TOKEN',
+  'INVALID_APPLICATION_TOKEN',
+  'INVALID_EVENT',
+])
 
 const IN_HANDLER = Symbol('b24-autoread.inHandler')
 type Marked = FastifyRequest & { [IN_HANDLER]?: boolean }
