@@ -174,6 +174,7 @@ export class ReadScheduler {
       const target = { botId: dialog.botId, dialogId: dialog.dialogId, messageId: step.messageId }
       sent.push({ key, dialog, target, messages: step.messages })
     }
+    if (sent.length === 0) return { unused: true }
     const { outcomes, whole } = await sendReads(this.#port, this.#readMethod, sent)
     const durationMs = this.#now() - started
     const batch = sent.length > 1
