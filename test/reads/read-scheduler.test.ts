@@ -206,4 +206,39 @@ describe('read scheduler', () => {
     port.release()
     await reads.idle()
   })
+
+  it('retries a failed read before the dialogs queued meanwhile', async () => {
+    const { port, reads } = setup()
+    let failed = false
+    port.answer = (call) => {
+      if (call.params.dialogId === 'first' && !failed) {
+        failed = true
+        return { ok: false, error: { code: 'INTERNAL_SERVER_ERROR', status: 500, message: 'Internal server error' } }
+      }
+      return readOk(call)
+    }
+    port.hold()
+    reads.request({ botId: 1, dialogId: 'first', messageId: 1 })
+    await vi.waitFor(() => expect(port.recorded).toHaveLength(1))
+    for (const d of ['second', 'third']) reads.request({ botId: 1, dialogId: d, messageId: 1 })
+    port.release()
+    await reads.idle()
+    expect(sentIds(port).map(([d]) => d)).toEqual(['first', 'first', 'second', 'third'])
+  })
+
+  it("logs a read with the ids of the event that set the dialog's highest id", async () => {
+    const { port, reads, logs } = setup()
+    port.hold()
+    reads.request({ botId: 1, dialogId: 'chat1', messageId: 5, trace: { eventId: 'e5' } })
+    await vi.waitFor(() => expect(port.recorded).toHaveLength(1))
+    reads.request({ botId: 1, dialogId: 'chat1', messageId: 7, trace: { eventId: 'e7' } })
+    reads.request({ botId: 1, dialogId: 'chat1', messageId: 6, trace: { eventId: 'e6' } })
+    port.release()
+    await reads.idle()
+    const read = logs.lines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'message read')
+    expect(read.map((l) => [l.messageId, l.eventId])).toEqual([
+      [5, 'e5'],
+      [7, 'e7'],
+    ])
+  })
 })
