@@ -53,7 +53,7 @@ const implementations: Array<[string, (seenCapacity?: number) => Promise<StateSt
     'lmdb',
     (seenCapacity) => LmdbStore.open({ dir: tempDir(), ...(seenCapacity === undefined ? {} : { seenCapacity }) }),
   ],
-  // Skipped (with the install hint) in test/store/redis-store.test.ts when there is no redis-server binary.
+  // Left out when there is no redis-server binary (the run then prints one line saying how to install it).
   ...(redisServerBinary === undefined ? [] : [redisImplementation]),
 ]
 

@@ -24,11 +24,12 @@ export const redisServerBinary: string | undefined = (process.env.PATH ?? '')
     }
   })
 
-const INSTALL_HINT = 'redis-server not found on PATH: apt-get install redis-server'
+/** The one line that says how to get the Redis tests to run. */
+export const REDIS_INSTALL_HINT = 'redis-server not found on PATH: apt-get install redis-server'
 
 /** `describe` for suites that need a real Redis: skipped, with the install hint as its title, when none exists. */
 export function describeRedis(name: string, body: () => void): void {
-  if (redisServerBinary === undefined) describe.skip(`${name} (${INSTALL_HINT})`, body)
+  if (redisServerBinary === undefined) describe.skip(`${name} (${REDIS_INSTALL_HINT})`, body)
   else describe(name, body)
 }
 
@@ -91,7 +92,7 @@ export class TestRedisServer {
   /** Starts (or restarts) the process on this port and directory; resolves when it accepts connections. */
   async start(): Promise<void> {
     if (this.#child !== undefined) return
-    if (redisServerBinary === undefined) throw new Error(INSTALL_HINT)
+    if (redisServerBinary === undefined) throw new Error(REDIS_INSTALL_HINT)
     const args = [
       '--port',
       String(this.port),

@@ -66,7 +66,7 @@ describeRedis('dedupe key and pending read in one step', () => {
     const keys = freshKeys()
     const redis = await client()
     for (let i = 0; i < 250; i++) await recordEventOnce(redis, keys, `m:7:${i}`, 100)
-    const kept = await redis.zrange(keys.seen, 0, -1)
+    const kept = await redis.zrange(keys.seen, '0', '-1')
     expect(kept.length).toBeGreaterThanOrEqual(100)
     expect(kept.length).toBeLessThanOrEqual(110)
     expect(kept.at(-1)).toBe('m:7:249')

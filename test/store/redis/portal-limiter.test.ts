@@ -71,9 +71,11 @@ describeRedis('shared portal limiter (leaky bucket on Redis time)', () => {
     if (!held.granted) expect(held.waitMs).toBeGreaterThan(200)
     // A shorter hold never shortens a longer one.
     expect(await holdPortal(redis, keys, portal, 10)).toBeGreaterThan(200)
-    await expect.poll(() => takeRequest(redis, keys, portal, budget), { timeout: 5_000, interval: 20 }).toEqual({
-      granted: true,
-    })
+    await expect
+      .poll(() => takeRequest(redis, keys, portal, budget), { timeout: 5_000, interval: 20 })
+      .toEqual({
+        granted: true,
+      })
   })
 
   it('a filled bucket after a 503 is not spent again the moment the hold ends', async () => {

@@ -54,7 +54,10 @@ describeRedis('read lease with fencing tokens', () => {
     const first = await mustAcquire(a, dialog, 'replica-a', 200)
     expect((await acquireReadLease(b, keys, dialog, 'replica-b', 200)).held).toBe(false)
     await expect
-      .poll(async () => (await acquireReadLease(b, keys, dialog, 'replica-b', 5_000)).held, { timeout: 5_000, interval: 20 })
+      .poll(async () => (await acquireReadLease(b, keys, dialog, 'replica-b', 5_000)).held, {
+        timeout: 5_000,
+        interval: 20,
+      })
       .toBe(true)
     const second = await mustAcquire(b, dialog, 'replica-b', 5_000)
     expect(second.token).toBeGreaterThan(first.token)
