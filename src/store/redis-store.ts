@@ -7,7 +7,7 @@
  * are taken by the scripts in `redis/` on the server, and the port's reads become async when replicas share work.
  */
 import type { Redis } from 'ioredis'
-import { recordEventOnce } from './redis/event-once.js'
+import { type EventRecord, recordEventOnce } from './redis/event-once.js'
 import { DEFAULT_KEY_PREFIX, dialogField, type RedisKeys, redisKeys } from './redis/keys.js'
 import { createRedisClient } from './redis/redis-client.js'
 import { RedisReplyError } from './redis/reply.js'
@@ -143,6 +143,22 @@ export class RedisStore implements StateStore {
     this.#mustBeOpen()
     await this.#write(() => recordEventOnce(this.client, this.keys, key, this.#seenCapacity))
     this.#remember(key)
+  }
+
+  /**
+   * Records an event key and the read it owes in one atomic step, for replicas sharing intake: `isNew` is false
+   * when any replica recorded the key first (answer `duplicate`). Not part of the port yet.
+   */
+  async recordEvent(eventKey: string, read?: DialogMark): Promise<EventRecord> {
+    this.#mustBeOpen()
+    const record = await this.#write(() => recordEventOnce(this.client, this.keys, eventKey, this.#seenCapacity, read))
+    if (record.isNew) this.#remember(eventKey)
+    if (record.readOwed && read !== undefined) {
+      const key = dialogField(read)
+      const current = this.#pending.get(key)
+      if (current === undefined || current.messageId < read.messageId) this.#pending.set(key, { ...read })
+    }
+    return record
   }
 
   seenKeys(): string[] {

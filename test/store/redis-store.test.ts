@@ -42,6 +42,18 @@ describeRedis('redis state store against its own redis-server', () => {
     expect(second.offset('events')).toBe(99)
   })
 
+  it('records an event and its read once when two replicas receive it at the same moment', async () => {
+    const prefix = freshPrefix()
+    const [a, b] = [await open(prefix), await open(prefix)]
+    const read = { botId: 7, dialogId: 'chat5', messageId: 55 }
+    const records = await Promise.all([a.recordEvent('m:7:55', read), b.recordEvent('m:7:55', read)])
+    expect(records.map((r) => r.isNew).sort()).toEqual([false, true])
+    const winner = records[0]?.isNew ? a : b
+    expect(winner.pendingReads()).toEqual([read])
+    expect(winner.seenKeys()).toEqual(['m:7:55'])
+    expect((await open(prefix)).pendingReads()).toEqual([read])
+  })
+
   it('keeps deployments with different prefixes apart', async () => {
     const a = await open(freshPrefix())
     await a.savePending({ botId: 7, dialogId: 'chat1', messageId: 12 })

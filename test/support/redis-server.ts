@@ -74,9 +74,19 @@ export class TestRedisServer {
   /** Starts a server on a free port in a new temporary directory. */
   static async start(options: RedisServerOptions = {}): Promise<TestRedisServer> {
     const dir = mkdtempSync(join(tmpdir(), 'b24-redis-'))
-    const server = new TestRedisServer(await freePort(), dir, options.appendonly ?? false)
-    await server.start()
-    return server
+    // Another process may take the free port before Redis binds it: try a few.
+    for (let attempt = 1; ; attempt++) {
+      const server = new TestRedisServer(await freePort(), dir, options.appendonly ?? false)
+      try {
+        await server.start()
+        return server
+      } catch (err) {
+        if (attempt >= 3) {
+          rmSync(dir, { recursive: true, force: true })
+          throw err
+        }
+      }
+    }
   }
 
   /** `redis://127.0.0.1:<port>` with a database number. */
