@@ -33,15 +33,17 @@ describeRedis('shared portal limiter (leaky bucket on Redis time)', () => {
     const budget = { burst: 5, perSec: 2 }
     for (let i = 0; i < 5; i++) expect(await takeRequest(redis, keys, portal, budget)).toEqual({ granted: true })
     const refused = await takeRequest(redis, keys, portal, budget)
-    expect(refused.granted).toBe(false)
-    // One request drains in 500 ms at 2/s; a little of it has drained since the burst.
-    if (!refused.granted) expect(refused.waitMs).toBeGreaterThan(400)
-    if (!refused.granted) expect(refused.waitMs).toBeLessThanOrEqual(500)
+    if (refused.granted) throw new Error('granted past the burst')
+    // One request drains in 500 ms at 2/s, less what drained since the burst; after that wait it is granted.
+    expect(refused.waitMs).toBeGreaterThan(0)
+    expect(refused.waitMs).toBeLessThanOrEqual(500)
+    await new Promise((resolve) => setTimeout(resolve, refused.waitMs))
+    expect(await takeRequest(redis, keys, portal, budget)).toEqual({ granted: true })
   })
 
   it('never grants more than B + r*t across many concurrent clients, and not much less either', async () => {
     const portal = freshPortal()
-    const budget = { burst: 10, perSec: 40 }
+    const budget = { burst: 20, perSec: 40 }
     const replicas = await Promise.all(Array.from({ length: 8 }, () => client()))
     let grants = 0
     const started = performance.now()
@@ -58,7 +60,8 @@ describeRedis('shared portal limiter (leaky bucket on Redis time)', () => {
     const seconds = (performance.now() - started) / 1000
     const bound = budget.burst + budget.perSec * seconds
     expect(grants).toBeLessThanOrEqual(Math.floor(bound))
-    expect(grants).toBeGreaterThanOrEqual(Math.floor(bound * 0.8))
+    // And not much less: a limiter that starves its callers would pass the bound above.
+    expect(grants).toBeGreaterThanOrEqual(Math.floor(bound * 0.75))
   })
 
   it('holds the whole portal after a 503 until the hold ends, on the server clock', async () => {
