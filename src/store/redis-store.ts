@@ -26,6 +26,8 @@ export interface RedisStoreOptions {
   readonly onError?: (err: Error) => void
   /** A command unanswered for this long rejects with `StoreUnavailableError` (default 5 s). */
   readonly commandTimeoutMs?: number
+  /** PEM certificates to trust for a `rediss://` server besides Node's default roots. */
+  readonly ca?: string
 }
 
 const FIELD = /^(\d{1,16})\|(.+)$/s
@@ -86,6 +88,7 @@ export class RedisStore implements StateStore {
         url: options.url,
         onError: options.onError ?? ignore,
         ...(options.commandTimeoutMs === undefined ? {} : { commandTimeoutMs: options.commandTimeoutMs }),
+        ...(options.ca === undefined ? {} : { ca: options.ca }),
       })
     } catch (err) {
       throw new StoreUnavailableError(err)

@@ -4,7 +4,7 @@
  * Where no binary exists, `describeRedis` reports the suite as skipped with one line saying how to install it.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs'
+import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
@@ -37,6 +37,10 @@ export function describeRedis(name: string, body: () => void): void {
 export interface RedisServerOptions {
   /** Append-only file on (fsync on every write, so an acknowledged write survives a SIGKILL) or off. */
   readonly appendonly?: boolean
+  /** `requirepass`: clients must send it (through the URL). */
+  readonly password?: string
+  /** Serve TLS only (`rediss://`) with this key and certificate; clients trust the certificate as their CA. */
+  readonly tls?: { readonly key: string; readonly cert: string }
 }
 
 /** A free TCP port on 127.0.0.1 (the kernel picks it; another process could take it before Redis does). */
@@ -62,13 +66,15 @@ export class TestRedisServer {
   readonly port: number
   readonly dir: string
   readonly appendonly: boolean
+  readonly #options: RedisServerOptions
   #child: ChildProcess | undefined
   #log = ''
 
-  private constructor(port: number, dir: string, appendonly: boolean) {
+  private constructor(port: number, dir: string, options: RedisServerOptions) {
     this.port = port
     this.dir = dir
-    this.appendonly = appendonly
+    this.appendonly = options.appendonly ?? false
+    this.#options = options
   }
 
   /** Starts a server on a free port in a new temporary directory. */
@@ -76,7 +82,7 @@ export class TestRedisServer {
     const dir = mkdtempSync(join(tmpdir(), 'b24-redis-'))
     // Another process may take the free port before Redis binds it: try a few.
     for (let attempt = 1; ; attempt++) {
-      const server = new TestRedisServer(await freePort(), dir, options.appendonly ?? false)
+      const server = new TestRedisServer(await freePort(), dir, options)
       try {
         await server.start()
         return server
@@ -89,9 +95,32 @@ export class TestRedisServer {
     }
   }
 
-  /** `redis://127.0.0.1:<port>` with a database number. */
+  /** `redis://127.0.0.1:<port>/<db>` (`rediss://` with TLS), with the password when one is set. */
   url(db = 0): string {
-    return `redis://127.0.0.1:${this.port}/${db}`
+    const scheme = this.#options.tls === undefined ? 'redis' : 'rediss'
+    const auth = this.#options.password === undefined ? '' : `:${encodeURIComponent(this.#options.password)}@`
+    return `${scheme}://${auth}127.0.0.1:${this.port}/${db}`
+  }
+
+  #args(): string[] {
+    const { password, tls } = this.#options
+    const args = password === undefined ? [] : ['--requirepass', password]
+    if (tls === undefined) return [...args, '--port', String(this.port)]
+    const cert = join(this.dir, 'tls-cert.pem')
+    const key = join(this.dir, 'tls-key.pem')
+    writeFileSync(cert, tls.cert)
+    writeFileSync(key, tls.key, { mode: 0o600 })
+    return [
+      ...args,
+      '--port',
+      '0',
+      '--tls-port',
+      String(this.port),
+      '--tls-cert-file',
+      cert,
+      '--tls-key-file',
+      key,
+    ].concat(['--tls-auth-clients', 'no'])
   }
 
   /** Whether the process is running. */
@@ -104,8 +133,7 @@ export class TestRedisServer {
     if (this.#child !== undefined) return
     if (redisServerBinary === undefined) throw new Error(REDIS_INSTALL_HINT)
     const args = [
-      '--port',
-      String(this.port),
+      ...this.#args(),
       '--bind',
       '127.0.0.1',
       '--dir',

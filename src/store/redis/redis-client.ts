@@ -5,6 +5,7 @@
  * fails at once (the caller answers 503) instead of hanging until a reconnect.
  * @see https://github.com/redis/ioredis#readme
  */
+import { rootCertificates } from 'node:tls'
 import { Redis } from 'ioredis'
 import { defineScripts } from './define-scripts.js'
 
@@ -18,6 +19,8 @@ export interface RedisClientOptions {
   readonly commandTimeoutMs?: number
   /** Opening the connection gives up after this long (default 5 s). */
   readonly connectTimeoutMs?: number
+  /** PEM certificates to trust for a `rediss://` server besides Node's default roots (verification stays on). */
+  readonly ca?: string
 }
 
 /** The longest pause between reconnect attempts. */
@@ -34,14 +37,26 @@ export async function createRedisClient(options: RedisClientOptions): Promise<Re
     connectTimeout: options.connectTimeoutMs ?? 5_000,
     connectionName: 'b24-autoread',
     retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 6), MAX_RECONNECT_DELAY_MS),
+    ...(options.ca !== undefined && options.url.startsWith('rediss:')
+      ? { tls: { ca: [...rootCertificates, options.ca] } }
+      : {}),
   })
+  // `connect()` rejects with a bare "Connection is closed"; the reason (refused, certificate, password) comes
+  // through the error event, so the first one is what the caller gets.
+  let reason: unknown
+  const onFirstError = (err: Error): void => {
+    reason ??= err
+  }
+  redis.on('error', onFirstError)
   redis.on('error', options.onError)
   defineScripts(redis)
   try {
     await redis.connect()
   } catch (err) {
     redis.disconnect()
-    throw err
+    throw reason ?? err
+  } finally {
+    redis.off('error', onFirstError)
   }
   return redis
 }
