@@ -8,6 +8,7 @@
  */
 import type { Redis } from 'ioredis'
 import { type EventRecord, recordEventOnce } from './redis/event-once.js'
+import { markOf, scanHash } from './redis/hash-scan.js'
 import { DEFAULT_KEY_PREFIX, dialogField, type RedisKeys, redisKeys } from './redis/keys.js'
 import { createRedisClient } from './redis/redis-client.js'
 import { RedisReplyError } from './redis/reply.js'
@@ -28,33 +29,6 @@ export interface RedisStoreOptions {
   readonly commandTimeoutMs?: number
   /** PEM certificates to trust for a `rediss://` server besides Node's default roots. */
   readonly ca?: string
-}
-
-const FIELD = /^(\d{1,16})\|(.+)$/s
-
-function markOf(field: string, value: string): DialogMark | undefined {
-  const match = FIELD.exec(field)
-  const messageId = Number(value)
-  if (match?.[1] === undefined || match[2] === undefined || !Number.isSafeInteger(messageId) || messageId <= 0) {
-    return undefined
-  }
-  return { botId: Number(match[1]), dialogId: match[2], messageId }
-}
-
-/** Every field of a hash, read in pages so a large hash never blocks the server in one reply. */
-async function scanHash(redis: Redis, key: string): Promise<Array<[string, string]>> {
-  const entries: Array<[string, string]> = []
-  let cursor = '0'
-  do {
-    const [next, flat] = await redis.hscan(key, cursor, 'COUNT', 1000)
-    for (let i = 0; i + 1 < flat.length; i += 2) {
-      const field = flat[i]
-      const value = flat[i + 1]
-      if (field !== undefined && value !== undefined) entries.push([field, value])
-    }
-    cursor = next
-  } while (cursor !== '0')
-  return entries
 }
 
 const ignore = (): void => {}
@@ -162,6 +136,23 @@ export class RedisStore implements StateStore {
       if (current === undefined || current.messageId < read.messageId) this.#pending.set(key, { ...read })
     }
     return record
+  }
+
+  /**
+   * Every pending read in Redis, whoever wrote it: what a replica scans to take over the reads of one that died
+   * (each under its read lease). Async, unlike the port's `pendingReads()`, which is this replica's mirror.
+   */
+  async sharedPendingReads(): Promise<DialogMark[]> {
+    const marks: DialogMark[] = []
+    try {
+      for (const [field, value] of await scanHash(this.client, this.keys.pending)) {
+        const mark = markOf(field, value)
+        if (mark !== undefined) marks.push(mark)
+      }
+    } catch (err) {
+      throw new StoreUnavailableError(err)
+    }
+    return marks
   }
 
   seenKeys(): string[] {
