@@ -8,7 +8,9 @@ import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
-import { describe } from 'vitest'
+import type { Redis } from 'ioredis'
+import { afterAll, beforeAll, describe } from 'vitest'
+import { createRedisClient } from '../../src/store/redis/redis-client.js'
 
 /** The `redis-server` binary on the PATH, undefined when there is none. */
 export const redisServerBinary: string | undefined = (process.env.PATH ?? '')
@@ -210,5 +212,38 @@ export class TestRedisServer {
     }
     live.delete(child)
     this.#child = undefined
+  }
+}
+
+/** A suite's own server and clients: what `useRedisServer` hands back. */
+export interface RedisSuite {
+  /** The running server (after the suite's `beforeAll`). */
+  server(): TestRedisServer
+  /** A new connected client (scripts defined), disconnected after the suite. */
+  client(): Promise<Redis>
+}
+
+/** Starts one server for the enclosing suite and disposes it, and every client made from it, after the suite. */
+export function useRedisServer(options: RedisServerOptions = {}): RedisSuite {
+  let server: TestRedisServer | undefined
+  const clients: Redis[] = []
+  beforeAll(async () => {
+    server = await TestRedisServer.start(options)
+  })
+  afterAll(async () => {
+    for (const client of clients.splice(0)) client.disconnect()
+    await server?.dispose()
+  })
+  const running = (): TestRedisServer => {
+    if (server === undefined) throw new Error('useRedisServer: the server starts in beforeAll')
+    return server
+  }
+  return {
+    server: running,
+    async client() {
+      const client = await createRedisClient({ url: running().url(), onError: () => {} })
+      clients.push(client)
+      return client
+    },
   }
 }

@@ -1,30 +1,13 @@
-import type { Redis } from 'ioredis'
-import { afterAll, beforeAll, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
 import { recordEventOnce } from '../../../src/store/redis/event-once.js'
 import { dialogField, redisKeys } from '../../../src/store/redis/keys.js'
-import { createRedisClient } from '../../../src/store/redis/redis-client.js'
-import { describeRedis, TestRedisServer } from '../../support/redis-server.js'
-
-const ignore = (): void => {}
+import { describeRedis, useRedisServer } from '../../support/redis-server.js'
 
 describeRedis('dedupe key and pending read in one step', () => {
-  let server: TestRedisServer
-  const clients: Redis[] = []
   let prefixes = 0
   const freshKeys = () => redisKeys(`once${++prefixes}:`)
 
-  beforeAll(async () => {
-    server = await TestRedisServer.start()
-  })
-  afterAll(async () => {
-    for (const client of clients) client.disconnect()
-    await server.dispose()
-  })
-  async function client(): Promise<Redis> {
-    const c = await createRedisClient({ url: server.url(), onError: ignore })
-    clients.push(c)
-    return c
-  }
+  const { client } = useRedisServer()
 
   it('accepts a duplicate delivered to several replicas at the same moment exactly once', async () => {
     const keys = freshKeys()

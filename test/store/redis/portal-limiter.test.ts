@@ -1,31 +1,15 @@
-import type { Redis } from 'ioredis'
-import { afterAll, beforeAll, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
 import { redisKeys } from '../../../src/store/redis/keys.js'
 import { holdMethod, holdPortal, takeRequest } from '../../../src/store/redis/portal-limiter.js'
-import { createRedisClient } from '../../../src/store/redis/redis-client.js'
-import { describeRedis, TestRedisServer } from '../../support/redis-server.js'
+import { describeRedis, useRedisServer } from '../../support/redis-server.js'
 
 const keys = redisKeys('lim:')
-const ignore = (): void => {}
 
 describeRedis('shared portal limiter (leaky bucket on Redis time)', () => {
-  let server: TestRedisServer
-  const clients: Redis[] = []
   let portals = 0
   const freshPortal = (): string => `portal${++portals}.bitrix24.test`
 
-  beforeAll(async () => {
-    server = await TestRedisServer.start()
-  })
-  afterAll(async () => {
-    for (const client of clients) client.disconnect()
-    await server.dispose()
-  })
-  async function client(): Promise<Redis> {
-    const c = await createRedisClient({ url: server.url(), onError: ignore })
-    clients.push(c)
-    return c
-  }
+  const { client } = useRedisServer()
 
   it('grants the burst at once, then answers how long to wait for the drain', async () => {
     const redis = await client()

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis'
-import { afterAll, beforeAll, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
 import { type DialogRef, dialogField, redisKeys } from '../../../src/store/redis/keys.js'
 import {
   acquireReadLease,
@@ -8,30 +8,15 @@ import {
   releaseReadLease,
   renewReadLease,
 } from '../../../src/store/redis/read-lease.js'
-import { createRedisClient } from '../../../src/store/redis/redis-client.js'
-import { describeRedis, TestRedisServer } from '../../support/redis-server.js'
+import { describeRedis, useRedisServer } from '../../support/redis-server.js'
 
 const keys = redisKeys('lease:')
-const ignore = (): void => {}
 
 describeRedis('read lease with fencing tokens', () => {
-  let server: TestRedisServer
-  const clients: Redis[] = []
   let dialogs = 0
   const freshDialog = (): DialogRef => ({ portal: 'a.bitrix24.test', botId: 7, dialogId: `chat${++dialogs}` })
 
-  beforeAll(async () => {
-    server = await TestRedisServer.start()
-  })
-  afterAll(async () => {
-    for (const client of clients) client.disconnect()
-    await server.dispose()
-  })
-  async function client(): Promise<Redis> {
-    const c = await createRedisClient({ url: server.url(), onError: ignore })
-    clients.push(c)
-    return c
-  }
+  const { client } = useRedisServer()
   async function mustAcquire(redis: Redis, dialog: DialogRef, owner: string, ttlMs: number): Promise<ReadLease> {
     const attempt = await acquireReadLease(redis, keys, dialog, owner, ttlMs)
     if (!attempt.held) throw new Error(`${owner} did not get the lease`)
