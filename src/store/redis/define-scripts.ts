@@ -1,6 +1,8 @@
 /** Registers every server-side script on a client: ioredis sends EVALSHA and falls back to EVAL on NOSCRIPT. */
 import type { Redis } from 'ioredis'
 import { eventOnceScripts } from './event-once.js'
+import { fencedLeaseScripts } from './fenced-lease.js'
+import { pollerLeaseScripts } from './poller-lease.js'
 import { portalLimiterScripts } from './portal-limiter.js'
 import { readLeaseScripts } from './read-lease.js'
 import type { ScriptDef } from './script.js'
@@ -10,8 +12,10 @@ import { watermarkScripts } from './watermarks.js'
 export const ALL_SCRIPTS: readonly ScriptDef[] = [
   ...watermarkScripts,
   ...eventOnceScripts,
+  ...fencedLeaseScripts,
   ...readLeaseScripts,
   ...portalLimiterScripts,
+  ...pollerLeaseScripts,
 ]
 
 /** Adds the scripts as commands of `redis` (idempotent) and returns it. */

@@ -38,6 +38,8 @@ export interface RedisKeys {
   lease(ref: DialogRef): string
   /** Hash with expiry: a portal's shared leaky bucket and holds. */
   limiter(portal: string): string
+  /** String with expiry: `owner|token` of the replica polling the named event queue (fetch mode). */
+  poller(name: string): string
 }
 
 /** Key names under `prefix`. */
@@ -51,5 +53,6 @@ export function redisKeys(prefix: string = DEFAULT_KEY_PREFIX): RedisKeys {
     offsets: `${prefix}o`,
     lease: (ref) => `${prefix}L:${dialogField(ref)}`,
     limiter: (portal) => `${prefix}l:${portal}`,
+    poller: (name) => `${prefix}P:${name}`,
   }
 }
