@@ -3,6 +3,8 @@
  * variable name, never echoing a secret's value), and the result is a frozen object.
  */
 import { ConfigError } from './errors.js'
+import { DEFAULT_KEY_PREFIX } from './store/redis/keys.js'
+import { checkRedisKeyPrefix, checkRedisUrl } from './store/redis/redis-settings.js'
 
 /** Log levels pino accepts. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -46,6 +48,10 @@ export interface Config {
   readonly stateStore: 'lmdb' | 'memory'
   /** Directory of the on-disk state store. */
   readonly stateDir: string
+  /** `REDIS_URL` for the shared store: `redis://` or `rediss://` (TLS), user, password and database in it. Secret. */
+  readonly redisUrl: string | undefined
+  /** `REDIS_KEY_PREFIX`: every Redis key of this deployment starts with it, so deployments can share a server. */
+  readonly redisKeyPrefix: string
   /** How long a graceful shutdown may drain events and flush reads before leaving the rest in the store. */
   readonly shutdownTimeoutMs: number
   readonly rateBurst: number
@@ -179,6 +185,13 @@ export function loadConfig(env: Env): Config {
   const stateStore = stateStoreRaw === 'memory' ? 'memory' : 'lmdb'
   if (stateStoreRaw !== stateStore) problems.push(`STATE_STORE must be lmdb or memory (got "${stateStoreRaw}")`)
 
+  const redisUrl = str('REDIS_URL')
+  const redisUrlProblem = redisUrl === undefined ? undefined : checkRedisUrl(redisUrl)
+  if (redisUrlProblem) problems.push(`REDIS_URL ${redisUrlProblem}`)
+  const redisKeyPrefix = env.REDIS_KEY_PREFIX ?? DEFAULT_KEY_PREFIX
+  const prefixProblem = checkRedisKeyPrefix(redisKeyPrefix)
+  if (prefixProblem) problems.push(`REDIS_KEY_PREFIX ${prefixProblem}`)
+
   const config: Config = {
     port: int('PORT', 3000, 0, 65535),
     host: str('HOST') ?? '0.0.0.0',
@@ -191,6 +204,8 @@ export function loadConfig(env: Env): Config {
     caFile: str('B24_CA_FILE'),
     stateStore,
     stateDir: str('STATE_DIR') ?? './data',
+    redisUrl,
+    redisKeyPrefix,
     shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     rateBurst: int('B24_RATE_BURST', 50, 1, 10_000),
     ratePerSec: num('B24_RATE_PER_SEC', 2, 0.01, 1000),

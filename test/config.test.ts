@@ -63,4 +63,26 @@ describe('loadConfig', () => {
       expect.stringContaining('B24_EVENTS_SECRET must be'),
     ])
   })
+
+  it('reads the Redis settings, and names what is wrong without repeating a password', () => {
+    expect(loadConfig(valid)).toMatchObject({ redisUrl: undefined, redisKeyPrefix: 'b24ar:' })
+    const url = 'rediss://app:s3cret-pass@redis.internal:6380/2'
+    expect(loadConfig({ ...valid, REDIS_URL: url, REDIS_KEY_PREFIX: 'blue:' })).toMatchObject({
+      redisUrl: url,
+      redisKeyPrefix: 'blue:',
+    })
+    const problems = problemsOf({
+      ...valid,
+      REDIS_URL: 'http://app:s3cret-pass@redis.internal:6379/0',
+      REDIS_KEY_PREFIX: 'has space',
+    })
+    expect(problems).toEqual([
+      expect.stringContaining('REDIS_URL must start with redis:// or rediss://'),
+      expect.stringContaining('REDIS_KEY_PREFIX must be'),
+    ])
+    expect(problemsOf({ ...valid, REDIS_URL: 'redis://h:6379/zero' })).toEqual([
+      expect.stringContaining('database number'),
+    ])
+    expect(problems.join()).not.toContain('s3cret-pass')
+  })
 })

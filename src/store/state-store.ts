@@ -2,7 +2,7 @@
  * The state store port: what must survive a restart so that no acknowledged message stays unread. Pending read
  * watermarks (written before the 200), confirmed watermarks (so a restart never reads a dialog backwards),
  * recently seen event keys (dedupe) and named offsets (fetch mode). Implementations: `lmdb-store.ts` on disk,
- * `memory-store.ts` for tests.
+ * `memory-store.ts` for tests, `redis-store.ts` shared by replicas.
  */
 
 import { AppError } from '../errors.js'
@@ -12,6 +12,14 @@ export class StoreClosedError extends AppError {
   constructor() {
     super('STORE_CLOSED')
     this.name = 'StoreClosedError'
+  }
+}
+
+/** The store could not be reached (Redis down or unreachable): the caller answers 503 and retries later. */
+export class StoreUnavailableError extends AppError {
+  constructor(cause: unknown) {
+    super('STORE_UNAVAILABLE', 'The state store is unreachable; retry later', { cause })
+    this.name = 'StoreUnavailableError'
   }
 }
 
@@ -29,7 +37,7 @@ export interface DialogMark {
  */
 export interface StateStore {
   /** Which implementation this is, for logs and metrics. */
-  readonly kind: 'lmdb' | 'memory'
+  readonly kind: 'lmdb' | 'memory' | 'redis'
   /** False once closed (or when opening failed); readiness reports it. */
   isOpen(): boolean
 

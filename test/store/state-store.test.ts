@@ -1,10 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { LmdbStore } from '../../src/store/lmdb-store.js'
 import { MemoryStore } from '../../src/store/memory-store.js'
+import { RedisStore } from '../../src/store/redis-store.js'
 import { type StateStore, StoreClosedError } from '../../src/store/state-store.js'
+import { redisServerBinary, TestRedisServer } from '../support/redis-server.js'
 
 const dirs: string[] = []
 const stores: StateStore[] = []
@@ -26,12 +28,33 @@ afterEach(async () => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
 })
 
+/** One redis-server for the contract run (each store gets a prefix of its own); started on first use. */
+let redis: Promise<TestRedisServer> | undefined
+let prefixes = 0
+afterAll(async () => {
+  if (redis !== undefined) await (await redis).dispose()
+})
+
+async function redisStore(seenCapacity?: number): Promise<RedisStore> {
+  redis ??= TestRedisServer.start()
+  const server = await redis
+  return RedisStore.open({
+    url: server.url(),
+    prefix: `contract${++prefixes}:`,
+    ...(seenCapacity === undefined ? {} : { seenCapacity }),
+  })
+}
+
+const redisImplementation: [string, (seenCapacity?: number) => Promise<StateStore>] = ['redis', redisStore]
+
 const implementations: Array<[string, (seenCapacity?: number) => Promise<StateStore>]> = [
   ['memory', async (seenCapacity) => new MemoryStore(seenCapacity === undefined ? {} : { seenCapacity })],
   [
     'lmdb',
     (seenCapacity) => LmdbStore.open({ dir: tempDir(), ...(seenCapacity === undefined ? {} : { seenCapacity }) }),
   ],
+  // Left out when there is no redis-server binary (the run then prints one line saying how to install it).
+  ...(redisServerBinary === undefined ? [] : [redisImplementation]),
 ]
 
 describe.each(implementations)('%s state store', (_name, make) => {
