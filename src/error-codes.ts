@@ -47,6 +47,9 @@ export const ERROR_CODES = {
   CONFIG_INVALID: { message: 'The environment does not describe a runnable service; fix the variables listed' },
   HANDLER_FAILED: { message: 'A pipeline handler threw; the message is still marked read' },
   STORE_CLOSED: { message: 'The state store is closed' },
+  REDIS_REPLY_INVALID: {
+    message: 'A Redis script answered something it never returns (a foreign script under our key prefix?)',
+  },
   NO_PORTAL_AUTH: {
     message: 'No OAuth tokens for this portal yet: it becomes callable once one of its events arrives',
   },

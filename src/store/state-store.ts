@@ -18,7 +18,7 @@ export class StoreClosedError extends AppError {
 /** The store could not be reached (Redis down or unreachable): the caller answers 503 and retries later. */
 export class StoreUnavailableError extends AppError {
   constructor(cause: unknown) {
-    super('STORE_UNAVAILABLE', 'The state store is unreachable; retry later', { cause })
+    super('STORE_UNAVAILABLE', { message: 'The state store is unreachable; retry later', cause })
     this.name = 'StoreUnavailableError'
   }
 }

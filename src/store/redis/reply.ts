@@ -4,7 +4,7 @@ import { AppError } from '../../errors.js'
 /** A script answered something it never returns: a bug or a foreign script under our name. */
 export class RedisReplyError extends AppError {
   constructor(script: string) {
-    super('REDIS_REPLY_INVALID', `Unexpected reply from the Redis script ${script}`)
+    super('REDIS_REPLY_INVALID', { message: `Unexpected reply from the Redis script ${script}` })
     this.name = 'RedisReplyError'
   }
 }
