@@ -1,4 +1,4 @@
-import type { TlsMaterial } from '../tls.js'
+import type { TlsMaterial } from './tls.js'
 
 /** Parameters of one REST call after parsing (JSON body, form body or a batch command's query string). */
 export type Params = Record<string, unknown>

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { type Portal, startPortal } from '../support/portal/index.js'
-import { LeakyBucket } from '../support/portal/leaky-bucket.js'
-import { OperatingTimeTracker } from '../support/portal/operating-time.js'
-import { callHook } from '../support/portal-client.js'
+import { type Portal, startPortal } from '../src/index.js'
+import { LeakyBucket } from '../src/leaky-bucket.js'
+import { OperatingTimeTracker } from '../src/operating-time.js'
+import { callHook } from './support/portal-client.js'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 

@@ -1,6 +1,6 @@
 /**
- * Runs the simulated portal standalone for the demo and the benchmark:
- *   tsx test/support/portal/main.ts --burst 50 --rate 2 --latency 5-20 --bot autoread:my_bot_token
+ * Runs the simulated portal standalone (what `bin/portal-sim.js` loads):
+ *   npx b24-portal-sim --burst 50 --rate 2 --latency 5-20 --bot autoread:my_bot_token
  * Writes the certificate to a temp file and prints one JSON line `{url, webhookUrl, caFile, controlUrl, bots}`.
  * Options (argv or env): --port PORTAL_PORT, --control-port PORTAL_CONTROL_PORT, --burst PORTAL_BURST,
  * --rate PORTAL_RATE (drain/s), --latency PORTAL_LATENCY_MS (`ms` or `min-max`), --operating-limit

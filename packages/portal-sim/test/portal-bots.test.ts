@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { type Portal, startPortal } from '../support/portal/index.js'
-import { callHook, callOAuth } from '../support/portal-client.js'
+import { type Portal, startPortal } from '../src/index.js'
+import { callHook, callOAuth } from './support/portal-client.js'
 
 const fields = (overrides: Record<string, unknown> = {}) => ({
   code: 'autoread',

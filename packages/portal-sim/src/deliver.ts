@@ -1,6 +1,6 @@
 import http from 'node:http'
 import https from 'node:https'
-import { phpHttpBuildQuery } from './php-form.js'
+import { phpHttpBuildQuery } from './events/php-form.js'
 
 /** Options of {@link deliverEvent}. */
 export interface DeliverOptions {

@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { type DeliverOptions, type DeliveryResult, deliverEvent } from '../deliver.js'
-import type { JoinChatEvent, MessageDeleteEvent } from '../event-types.js'
-import { generateTlsMaterial } from '../tls.js'
 import { parseRestPath } from './auth.js'
 import type { PortalEnv } from './context.js'
 import { newCounters } from './counters.js'
+import { type DeliverOptions, type DeliveryResult, deliverEvent } from './deliver.js'
 import type { Engine } from './engine.js'
 import { EventQueues } from './event-queues.js'
+import type { JoinChatEvent, MessageDeleteEvent } from './events/event-types.js'
 import { FaultQueue } from './faults.js'
 import { sendJson } from './http-io.js'
 import { listenHttps } from './https-server.js'
@@ -17,6 +16,7 @@ import { OAuthTokens } from './oauth-tokens.js'
 import { OperatingTimeTracker } from './operating-time.js'
 import { ReadLedger } from './read-ledger.js'
 import { handleRest } from './rest-handler.js'
+import { generateTlsMaterial } from './tls.js'
 import type {
   AddBotSpec,
   CallRecord,

@@ -1,7 +1,7 @@
 import https from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { generateTlsMaterial, type TlsMaterial } from '../support/tls.js'
+import { generateTlsMaterial, type TlsMaterial } from '../src/tls.js'
 
 function get(port: number, host: string, ca?: string): Promise<number> {
   return new Promise((resolve, reject) => {

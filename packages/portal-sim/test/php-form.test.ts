@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { phpHttpBuildQuery, phpUrlEncode } from '../support/php-form.js'
+import { phpHttpBuildQuery, phpUrlEncode } from '../src/events/php-form.js'
 
 const fixturesDir = fileURLToPath(new URL('../fixtures/', import.meta.url))
 const fixtures = readdirSync(fixturesDir).filter((name) => name.endsWith('.json'))

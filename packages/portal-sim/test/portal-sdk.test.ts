@@ -1,7 +1,7 @@
 import https from 'node:https'
 import { ApiVersion, B24Hook, B24OAuth, ParamsFactory } from '@bitrix24/b24jssdk'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { type Portal, type SimBot, startPortal } from '../support/portal/index.js'
+import { type Portal, type SimBot, startPortal } from '../src/index.js'
 
 describe('the real b24jssdk against the simulated portal', () => {
   let portal: Portal

@@ -1,5 +1,5 @@
-import { bitrixDate } from '../event-parts.js'
-import type { EventUser, FullBot } from '../event-types.js'
+import { bitrixDate } from './events/event-parts.js'
+import type { EventUser, FullBot } from './events/event-types.js'
 import type { SimBot } from './types.js'
 import type { World } from './world.js'
 

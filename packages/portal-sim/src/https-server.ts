@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import https from 'node:https'
 import type { AddressInfo, Socket } from 'node:net'
-import type { TlsMaterial } from '../tls.js'
+import type { TlsMaterial } from './tls.js'
 
 /** A listening HTTPS server that can play dead. */
 export interface DownableServer {

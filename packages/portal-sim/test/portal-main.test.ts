@@ -3,9 +3,9 @@ import { existsSync, readFileSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { postJson } from '../support/https-json.js'
+import { postJson } from './support/https-json.js'
 
-const MAIN = fileURLToPath(new URL('../support/portal/main.ts', import.meta.url))
+const BIN = fileURLToPath(new URL('../bin/portal-sim.js', import.meta.url))
 
 interface Started {
   url: string
@@ -20,12 +20,12 @@ async function control(base: string, path: string, body?: object): Promise<unkno
   return res.json()
 }
 
-describe('the standalone portal (main.ts)', () => {
+describe('the standalone portal (bin/portal-sim.js)', () => {
   let child: ChildProcess
   let started: Started
 
   beforeAll(async () => {
-    child = spawn(process.execPath, ['--import', 'tsx', MAIN, '--burst', '5', '--rate', '1', '--bot', 'autoread:tok'], {
+    child = spawn(process.execPath, [BIN, '--burst', '5', '--rate', '1', '--bot', 'autoread:tok'], {
       env: { ...process.env, PORTAL_LATENCY_MS: '0-2' },
       stdio: ['ignore', 'pipe', 'inherit'],
     })

@@ -1,9 +1,9 @@
-import { bitrixDate, type EnvelopeOptions, unixNow } from '../event-parts.js'
-import type { JoinChatEvent, MessageAddEvent, MessageDeleteEvent } from '../event-types.js'
-import { joinChatEvent, messageAddEvent, messageDeleteEvent } from '../events.js'
 import { fullBot } from './bot-view.js'
 import type { PortalEnv } from './context.js'
 import type { EventQueues } from './event-queues.js'
+import { bitrixDate, type EnvelopeOptions, unixNow } from './events/event-parts.js'
+import type { JoinChatEvent, MessageAddEvent, MessageDeleteEvent } from './events/event-types.js'
+import { joinChatEvent, messageAddEvent, messageDeleteEvent } from './events/events.js'
 import type { SimBot } from './types.js'
 import type { SimChat, World } from './world.js'
 

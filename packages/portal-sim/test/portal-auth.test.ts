@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { postJson } from '../support/https-json.js'
-import { type Portal, startPortal } from '../support/portal/index.js'
-import { callHook, callOAuth } from '../support/portal-client.js'
+import { type Portal, startPortal } from '../src/index.js'
+import { postJson } from './support/https-json.js'
+import { callHook, callOAuth } from './support/portal-client.js'
 
 const nowS = () => Math.floor(Date.now() / 1000)
 

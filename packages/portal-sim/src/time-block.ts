@@ -1,4 +1,4 @@
-import { bitrixDate } from '../event-parts.js'
+import { bitrixDate } from './events/event-parts.js'
 import type { OperatingSnapshot } from './operating-time.js'
 
 /** The `time` block of every successful REST response (`data-types.md#time`, plus the operating fields). */

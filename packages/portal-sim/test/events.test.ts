@@ -12,8 +12,8 @@ import {
   messageUpdateEvent,
   reactionChangeEvent,
   v1MessageAddEvent,
-} from '../support/events.js'
-import { phpHttpBuildQuery } from '../support/php-form.js'
+} from '../src/events/events.js'
+import { phpHttpBuildQuery } from '../src/events/php-form.js'
 
 const fixturesDir = fileURLToPath(new URL('../fixtures/', import.meta.url))
 const fixture = (name: string): { json: unknown; form: string } => ({

@@ -2,9 +2,9 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import qs from 'qs'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { phpHttpBuildQuery } from '../support/php-form.js'
-import { type Portal, type SimBot, startPortal } from '../support/portal/index.js'
-import { callHook } from '../support/portal-client.js'
+import { phpHttpBuildQuery } from '../src/events/php-form.js'
+import { type Portal, type SimBot, startPortal } from '../src/index.js'
+import { callHook } from './support/portal-client.js'
 
 interface EventPage {
   events: Array<{ eventId: number; type: string; date: string; data: Record<string, unknown> }>

@@ -1,8 +1,8 @@
 import https from 'node:https'
 import { type AjaxResult, ApiVersion, B24Hook, ParamsFactory } from '@bitrix24/b24jssdk'
 import { afterEach, describe, expect, it } from 'vitest'
-import { type Portal, type PortalOptions, type SimBot, startPortal } from '../support/portal/index.js'
-import { callHook } from '../support/portal-client.js'
+import { type Portal, type PortalOptions, type SimBot, startPortal } from '../src/index.js'
+import { callHook } from './support/portal-client.js'
 
 interface ReadResult {
   chatId: number
