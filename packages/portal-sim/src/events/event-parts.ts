@@ -1,6 +1,6 @@
 import type { BotAuth, EnvelopeAuth, EventChat, EventMessage, EventUser, ShortChat, WebhookBot } from './event-types.js'
 
-/** The `application_token` of the documentation examples and of `test/fixtures/*`. */
+/** The `application_token` of the documentation examples and of `fixtures/*`. */
 export const DOC_APPLICATION_TOKEN = '831c76b092f9f135d9b6b36c3a720757'
 /** The bot `access_token` of the documentation examples. */
 export const DOC_BOT_ACCESS_TOKEN = '0b02a0690000071b0008440001b0007a16b39202c2490f015'

@@ -70,7 +70,7 @@ function messageData(options: MessageEventOptions): MessageEventData {
   }
 }
 
-/** Builds an `ONIMBOTV2MESSAGEADD` webhook body, shaped like `test/fixtures/v2-message-add-*.json`. */
+/** Builds an `ONIMBOTV2MESSAGEADD` webhook body, shaped like `fixtures/v2-message-add-*.json`. */
 export function messageAddEvent(options: MessageEventOptions = {}): MessageAddEvent {
   return {
     event: 'ONIMBOTV2MESSAGEADD',
@@ -108,7 +108,7 @@ export function messageDeleteEvent(options: MessageEventOptions = {}): MessageDe
   }
 }
 
-/** Builds an `ONIMBOTV2JOINCHAT` webhook body, shaped like `test/fixtures/v2-join-chat.json`. */
+/** Builds an `ONIMBOTV2JOINCHAT` webhook body, shaped like `fixtures/v2-join-chat.json`. */
 export function joinChatEvent(options: DialogEventOptions = {}): JoinChatEvent {
   const facts = dialogFacts(options)
   return {
@@ -197,7 +197,7 @@ export function contextGetEvent(options: ContextGetOptions = {}): ContextGetEven
   }
 }
 
-/** Options of the legacy `ONIMBOTMESSAGEADD`; defaults follow `test/fixtures/v1-message-add.json`. */
+/** Options of the legacy `ONIMBOTMESSAGEADD`; defaults follow `fixtures/v1-message-add.json`. */
 export interface V1MessageAddOptions {
   botId?: number
   botCode?: string
