@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { type Portal, startPortal } from '../src/index.js'
+import { closeChecked } from './support/close-checked.js'
 import { postJson } from './support/https-json.js'
 import { callHook, callOAuth } from './support/portal-client.js'
 
@@ -11,10 +12,7 @@ describe('portal authentication and routing', () => {
   beforeEach(async () => {
     portal = await startPortal({ webhookSecret: 'right-secret' })
   })
-  afterEach(async () => {
-    expect(portal.internalErrors).toEqual([])
-    await portal.close()
-  })
+  afterEach(() => closeChecked(portal))
 
   it('serves the incoming-webhook URL it advertises', async () => {
     expect(portal.webhookUrl).toBe(`${portal.url}/rest/1/right-secret/`)

@@ -1,8 +1,9 @@
-import https from 'node:https'
-import { type AjaxResult, ApiVersion, B24Hook, ParamsFactory } from '@bitrix24/b24jssdk'
+import type { AjaxResult } from '@bitrix24/b24jssdk'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type Portal, type PortalOptions, type SimBot, startPortal } from '../src/index.js'
+import { closeChecked } from './support/close-checked.js'
 import { callHook } from './support/portal-client.js'
+import { sdkHook } from './support/sdk-hook.js'
 
 interface ReadResult {
   chatId: number
@@ -22,18 +23,9 @@ describe('batch on the simulated portal', () => {
     `imbot.v2.Chat.Message.read?botId=${bot.id}&botToken=${token}&dialogId=${dialogId}${
       messageId ? `&messageId=${messageId}` : ''
     }`
-  const sdk = () => {
-    const b24 = B24Hook.fromWebhookUrl(portal.webhookUrl, {
-      restrictionParams: { ...ParamsFactory.getDefault(), maxRetries: 1 },
-    })
-    b24.getHttpClient(ApiVersion.v2).ajaxClient.defaults.httpsAgent = new https.Agent({ ca: portal.caPem })
-    return b24
-  }
+  const sdk = () => sdkHook(portal)
 
-  afterEach(async () => {
-    expect(portal.internalErrors).toEqual([])
-    await portal.close()
-  })
+  afterEach(() => closeChecked(portal))
 
   it('answers result, result_error, result_total, result_next and result_time keyed by command', async () => {
     await start()

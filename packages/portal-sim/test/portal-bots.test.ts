@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { type Portal, startPortal } from '../src/index.js'
+import { closeChecked } from './support/close-checked.js'
 import { callHook, callOAuth } from './support/portal-client.js'
 
 const fields = (overrides: Record<string, unknown> = {}) => ({
@@ -20,10 +21,7 @@ describe('imbot.v2.Bot.register / get / unregister on the simulated portal', () 
   beforeEach(async () => {
     portal = await startPortal()
   })
-  afterEach(async () => {
-    expect(portal.internalErrors).toEqual([])
-    await portal.close()
-  })
+  afterEach(() => closeChecked(portal))
 
   it('registers a bot and answers {bot, users} in the documented shape', async () => {
     const res = await register(fields())

@@ -4,6 +4,7 @@ import qs from 'qs'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { phpHttpBuildQuery } from '../src/events/php-form.js'
 import { type Portal, type SimBot, startPortal } from '../src/index.js'
+import { closeChecked } from './support/close-checked.js'
 import { callHook } from './support/portal-client.js'
 
 interface EventPage {
@@ -25,10 +26,7 @@ describe('portal events', () => {
     portal = await startPortal()
     bot = portal.addBot({ code: 'poller', botToken: 'tok', eventMode: 'fetch' })
   })
-  afterEach(async () => {
-    expect(portal.internalErrors).toEqual([])
-    await portal.close()
-  })
+  afterEach(() => closeChecked(portal))
 
   it('returns the webhook-shaped ONIMBOTV2MESSAGEADD from userSends, signed with the bot application token', () => {
     const sent = portal.userSends({ botId: bot.id, dialogId: 'chat5', authorId: 3, text: 'hello' })

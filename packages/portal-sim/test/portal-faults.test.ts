@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { type Portal, type SimBot, startPortal } from '../src/index.js'
+import { closeChecked } from './support/close-checked.js'
 import { callHook } from './support/portal-client.js'
 
 describe('portal fault injection', () => {
@@ -11,10 +12,7 @@ describe('portal fault injection', () => {
     portal = await startPortal()
     bot = portal.addBot({ code: 'autoread', botToken: 'tok' })
   })
-  afterEach(async () => {
-    expect(portal.internalErrors).toEqual([])
-    await portal.close()
-  })
+  afterEach(() => closeChecked(portal))
 
   it('serves 500 as JSON INTERNAL_SERVER_ERROR', async () => {
     portal.inject({ kind: '500' })

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { type Portal, startPortal } from '../src/index.js'
 import { LeakyBucket } from '../src/leaky-bucket.js'
 import { OperatingTimeTracker } from '../src/operating-time.js'
+import { closeChecked } from './support/close-checked.js'
 import { callHook } from './support/portal-client.js'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -45,10 +46,7 @@ describe('OperatingTimeTracker', () => {
 
 describe('portal limits', () => {
   let portal: Portal
-  afterEach(async () => {
-    expect(portal.internalErrors).toEqual([])
-    await portal.close()
-  })
+  afterEach(() => closeChecked(portal))
 
   it('answers exactly one of six rapid requests 503 with burst 5, and accepts again after draining', async () => {
     portal = await startPortal({ burst: 5, drainPerSec: 2 })

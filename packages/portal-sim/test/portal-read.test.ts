@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { type Portal, type SimBot, startPortal } from '../src/index.js'
+import { closeChecked } from './support/close-checked.js'
 import { callHook, callOAuth } from './support/portal-client.js'
 
 const TIME_KEYS = [
@@ -22,10 +23,7 @@ describe('imbot.v2.Chat.Message.read on the simulated portal', () => {
     portal = await startPortal()
     bot = portal.addBot({ code: 'autoread', botToken: 'bot-token' })
   })
-  afterEach(async () => {
-    expect(portal.internalErrors).toEqual([])
-    await portal.close()
-  })
+  afterEach(() => closeChecked(portal))
 
   it('marks the message and everything before it read, with the full time block', async () => {
     const m1 = portal.userSends({ botId: bot.id, dialogId: '27', text: 'one' })

@@ -2,26 +2,19 @@ import https from 'node:https'
 import { ApiVersion, B24Hook, B24OAuth, ParamsFactory } from '@bitrix24/b24jssdk'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { type Portal, type SimBot, startPortal } from '../src/index.js'
+import { closeChecked } from './support/close-checked.js'
+import { sdkHook } from './support/sdk-hook.js'
 
 describe('the real b24jssdk against the simulated portal', () => {
   let portal: Portal
   let bot: SimBot
-  const hook = () => {
-    const b24 = B24Hook.fromWebhookUrl(portal.webhookUrl, {
-      restrictionParams: { ...ParamsFactory.getDefault(), maxRetries: 1 },
-    })
-    b24.getHttpClient(ApiVersion.v2).ajaxClient.defaults.httpsAgent = new https.Agent({ ca: portal.caPem })
-    return b24
-  }
+  const hook = () => sdkHook(portal)
 
   beforeEach(async () => {
     portal = await startPortal()
     bot = portal.addBot({ code: 'autoread', botToken: 'tok' })
   })
-  afterEach(async () => {
-    expect(portal.internalErrors).toEqual([])
-    await portal.close()
-  })
+  afterEach(() => closeChecked(portal))
 
   it('reads through B24Hook with TLS verification on, posting JSON to the webhook path', async () => {
     const sent = portal.userSends({ botId: bot.id, dialogId: '27' })
