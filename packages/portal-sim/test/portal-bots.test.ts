@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { type Portal, startPortal } from '../src/index.js'
 import { closeChecked } from './support/close-checked.js'
 import { callHook, callOAuth } from './support/portal-client.js'
@@ -65,9 +65,15 @@ describe('imbot.v2.Bot.register / get / unregister on the simulated portal', () 
   })
 
   it('returns the existing bot for the same code and token, and refuses the code under another token', async () => {
-    const first = await register(fields())
-    const again = await register(fields({ properties: { name: 'Renamed' } }))
-    expect((again.json as { result: unknown }).result).toEqual((first.json as { result: unknown }).result)
+    // The bot's user carries `lastActivityDate: now`: hold the clock so both answers fall in the same second.
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() })
+    try {
+      const first = await register(fields())
+      const again = await register(fields({ properties: { name: 'Renamed' } }))
+      expect((again.json as { result: unknown }).result).toEqual((first.json as { result: unknown }).result)
+    } finally {
+      vi.useRealTimers()
+    }
     const taken = await register(fields({ botToken: 'other-token' }))
     expect(taken).toMatchObject({ status: 400, json: { error: 'BOT_CODE_ALREADY_TAKEN' } })
   })
