@@ -1,16 +1,10 @@
-import type { FaultKind } from './types.js'
+import type { PortalStats } from './types.js'
 
-/** The request-level counters behind `portal.stats()`. */
-export interface Counters {
-  requests: number
-  byMethod: Record<string, number>
-  batches: number
-  rejected503: number
-  rejected429: number
-  rejected401: number
-  faults: Partial<Record<FaultKind, number>>
-  droppedConnections: number
-}
+/** The request-level counters behind `portal.stats()` (the rest of it comes from the read ledger and the bucket). */
+export type Counters = Pick<
+  PortalStats,
+  'requests' | 'byMethod' | 'batches' | 'rejected503' | 'rejected429' | 'rejected401' | 'faults' | 'droppedConnections'
+>
 
 /** Fresh zeroed counters. */
 export function newCounters(): Counters {
