@@ -1,9 +1,10 @@
 # syntax=docker/dockerfile:1
-# Build stage: install everything and compile TypeScript to dist/.
+# Build stage: install everything and compile TypeScript to dist/. The workspace packages under packages/ (the
+# simulated portal the tests run against) are not part of the service: --workspaces=false leaves them out.
 FROM node:24-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+RUN npm ci --workspaces=false --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build
@@ -13,7 +14,7 @@ FROM node:24-slim
 ENV NODE_ENV=production PORT=3000 HOST=0.0.0.0 STATE_DIR=/app/data
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+RUN npm ci --omit=dev --workspaces=false --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 RUN mkdir -p /app/data && chown node:node /app/data
 USER node

@@ -4,17 +4,15 @@
  * bench/results.json. Phases: intake vs a bare Fastify route, a 10,000-message burst, light load, memory.
  * BENCH_QUICK=1 shortens every phase (for a smoke run; its numbers are not the documented ones).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { cpus, tmpdir, totalmem } from 'node:os'
-import { join } from 'node:path'
+import { writeFileSync } from 'node:fs'
+import { cpus, totalmem } from 'node:os'
+import { type Portal, type PortalOptions, startPortalWithBot } from '@b24-autoread/portal-sim'
 import autocannon from 'autocannon'
-import { type Portal, startPortal } from '../test/support/portal/index.js'
 import { type Child, freePort, startChild } from './processes.js'
 import { lastIds, type Message, median, mintMessages, percentile } from './workload.js'
 
 const QUICK = process.env.BENCH_QUICK === '1'
 const BOT_TOKEN = 'bench-bot-token-0123456789'
-const work = mkdtempSync(join(tmpdir(), 'b24-autoread-bench-'))
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const log = (text: string) => console.log(text)
 
@@ -22,42 +20,29 @@ interface World {
   portal: Portal
   service: Child
   botId: number
+  /** Closes the portal and removes its CA file and the service's state. */
+  close(): Promise<void>
 }
 
-async function startWorld(
-  name: string,
-  portalOptions: Parameters<typeof startPortal>[0],
-  env: Record<string, string> = {},
-) {
-  const portal = await startPortal(portalOptions)
-  const caFile = join(work, `${name}-ca.pem`)
-  writeFileSync(caFile, portal.caPem)
-  const bot = portal.addBot({ code: 'bench', botToken: BOT_TOKEN, eventMode: 'webhook' })
+async function startWorld(name: string, portalOptions: PortalOptions, env: Record<string, string> = {}) {
+  const sim = await startPortalWithBot({
+    portal: portalOptions,
+    bot: { code: 'bench', botToken: BOT_TOKEN },
+    dirPrefix: `b24-autoread-bench-${name}-`,
+  })
   const port = await freePort()
   const service = await startChild(
     ['dist/server.js'],
-    {
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
-      B24_WEBHOOK_URL: portal.webhookUrl,
-      B24_BOT_ID: String(bot.id),
-      B24_BOT_TOKEN: BOT_TOKEN,
-      B24_APPLICATION_TOKEN: bot.applicationToken,
-      B24_CA_FILE: caFile,
-      STATE_DIR: join(work, `${name}-state`),
-      NO_PROXY: '127.0.0.1,localhost',
-      ...env,
-    },
+    { ...sim.env, PORT: String(port), LOG_LEVEL: 'info', NO_PROXY: '127.0.0.1,localhost', ...env },
     port,
     '/healthz',
   )
-  return { portal, service, botId: bot.id } satisfies World
+  return { portal: sim.portal, service, botId: sim.bot.id, close: sim.close } satisfies World
 }
 
 async function stopWorld(world: World) {
   await world.service.stop()
-  await world.portal.close()
+  await world.close()
 }
 
 /** Runs autocannon POSTing `bodies` in order (wrapping around), by duration or by amount. */
@@ -301,79 +286,70 @@ const machine = {
   quick: QUICK,
 }
 log(`b24-autoread benchmark on ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGb} GiB, Node ${machine.node}\n`)
-try {
-  log('intake: ~1 KB form bodies at 50 connections, service vs a bare Fastify route (medians of alternating rounds)...')
-  const intake = await intakePhase('lmdb')
-  const intakeMemory = await intakePhase('memory')
-  log('burst: 10,000 messages over 200 dialogs, as fast as possible...')
-  const burst = await burstPhase()
-  log('light load: 5 messages/s over 200 dialogs...')
-  const light = [await lightPhase('standard'), await lightPhase('enterprise')]
-  log(`memory: ${QUICK ? '20,000' : '100,000'} distinct dialogs pending...`)
-  const memory = await memoryPhase()
-  const results = { machine, intake: [intake, intakeMemory], burst, light, memory }
-  writeFileSync('bench/results.json', `${JSON.stringify(results, null, 2)}\n`)
+log('intake: ~1 KB form bodies at 50 connections, service vs a bare Fastify route (medians of alternating rounds)...')
+const intake = await intakePhase('lmdb')
+const intakeMemory = await intakePhase('memory')
+log('burst: 10,000 messages over 200 dialogs, as fast as possible...')
+const burst = await burstPhase()
+log('light load: 5 messages/s over 200 dialogs...')
+const light = [await lightPhase('standard'), await lightPhase('enterprise')]
+log(`memory: ${QUICK ? '20,000' : '100,000'} distinct dialogs pending...`)
+const memory = await memoryPhase()
+const results = { machine, intake: [intake, intakeMemory], burst, light, memory }
+writeFileSync('bench/results.json', `${JSON.stringify(results, null, 2)}\n`)
 
-  const rows: Array<[string, string, string, string]> = [
-    ...[intake, intakeMemory].flatMap(
-      (i): Array<[string, string, string, string]> => [
-        [
-          'intake',
-          `events/s accepted, ${i.store} store (median)`,
-          `${i.serviceRps} vs bare ${i.bareRps} = ${i.ratio}x`,
-          i.ratio >= 0.8 ? 'met (>= 0.8)' : 'NOT met (>= 0.8)',
-        ],
-        [
-          'intake',
-          `non-2xx answers, ${i.store} store`,
-          String(i.serviceNon2xx),
-          i.serviceNon2xx === 0 ? 'ok' : 'errors',
-        ],
+const rows: Array<[string, string, string, string]> = [
+  ...[intake, intakeMemory].flatMap(
+    (i): Array<[string, string, string, string]> => [
+      [
+        'intake',
+        `events/s accepted, ${i.store} store (median)`,
+        `${i.serviceRps} vs bare ${i.bareRps} = ${i.ratio}x`,
+        i.ratio >= 0.8 ? 'met (>= 0.8)' : 'NOT met (>= 0.8)',
       ],
-    ),
-    ['burst', 'REST requests for 10,000 messages', `${burst.restRequests} (${burst.batches} batches)`, ''],
-    [
-      'burst',
-      'rate-limit rejections',
-      String(burst.rateLimitRejections),
-      burst.rateLimitRejections === 0 ? 'met (0)' : 'NOT met (0)',
+      ['intake', `non-2xx answers, ${i.store} store`, String(i.serviceNon2xx), i.serviceNon2xx === 0 ? 'ok' : 'errors'],
     ],
-    [
-      'burst',
-      's from last message to all read',
-      String(burst.secondsFromLastMessageToAllRead),
-      burst.secondsFromLastMessageToAllRead <= 5 ? 'met (<= 5 s)' : 'NOT met (<= 5 s)',
-    ],
-    [
-      'burst',
-      'fewer calls than one per message',
-      `${burst.fewerCallsThanOnePerMessage}x`,
-      burst.fewerCallsThanOnePerMessage >= 100 ? 'met (>= 100x)' : 'NOT met (>= 100x)',
-    ],
-    ['burst', 'id regressions', String(burst.regressions), burst.regressions === 0 ? 'ok' : 'BUG'],
-    ...light.map((l): [string, string, string, string] => [
-      'light',
-      `${l.plan}: p50 / p99 lag (portal ${l.portalLatencyMs} ms)`,
-      `${l.lagP50Ms} / ${l.lagP99Ms} ms, overhead ${l.overheadP50Ms} / ${l.overheadP99Ms} ms`,
-      l.overheadP99Ms <= 20 ? 'met (p99 overhead <= 20 ms)' : 'NOT met (p99 overhead <= 20 ms)',
-    ]),
-    [
-      'memory',
-      'peak RSS during the burst',
-      `${burst.peakRssMb} MB`,
-      burst.peakRssMb <= 200 ? 'met (<= 200 MB)' : 'NOT met',
-    ],
-    [
-      'memory',
-      `peak RSS, ${memory.dialogs} dialogs pending`,
-      `${memory.peakRssMb} MB (pending ${memory.pendingDialogsAfter ?? '?'})`,
-      memory.peakRssMb <= 200 ? 'met (<= 200 MB)' : 'NOT met',
-    ],
-  ]
-  const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]?.length ?? 0)))
-  log('')
-  for (const row of rows) log(`| ${row.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`)
-  log('\nwritten: bench/results.json')
-} finally {
-  rmSync(work, { recursive: true, force: true })
-}
+  ),
+  ['burst', 'REST requests for 10,000 messages', `${burst.restRequests} (${burst.batches} batches)`, ''],
+  [
+    'burst',
+    'rate-limit rejections',
+    String(burst.rateLimitRejections),
+    burst.rateLimitRejections === 0 ? 'met (0)' : 'NOT met (0)',
+  ],
+  [
+    'burst',
+    's from last message to all read',
+    String(burst.secondsFromLastMessageToAllRead),
+    burst.secondsFromLastMessageToAllRead <= 5 ? 'met (<= 5 s)' : 'NOT met (<= 5 s)',
+  ],
+  [
+    'burst',
+    'fewer calls than one per message',
+    `${burst.fewerCallsThanOnePerMessage}x`,
+    burst.fewerCallsThanOnePerMessage >= 100 ? 'met (>= 100x)' : 'NOT met (>= 100x)',
+  ],
+  ['burst', 'id regressions', String(burst.regressions), burst.regressions === 0 ? 'ok' : 'BUG'],
+  ...light.map((l): [string, string, string, string] => [
+    'light',
+    `${l.plan}: p50 / p99 lag (portal ${l.portalLatencyMs} ms)`,
+    `${l.lagP50Ms} / ${l.lagP99Ms} ms, overhead ${l.overheadP50Ms} / ${l.overheadP99Ms} ms`,
+    l.overheadP99Ms <= 20 ? 'met (p99 overhead <= 20 ms)' : 'NOT met (p99 overhead <= 20 ms)',
+  ]),
+  [
+    'memory',
+    'peak RSS during the burst',
+    `${burst.peakRssMb} MB`,
+    burst.peakRssMb <= 200 ? 'met (<= 200 MB)' : 'NOT met',
+  ],
+  [
+    'memory',
+    `peak RSS, ${memory.dialogs} dialogs pending`,
+    `${memory.peakRssMb} MB (pending ${memory.pendingDialogsAfter ?? '?'})`,
+    memory.peakRssMb <= 200 ? 'met (<= 200 MB)' : 'NOT met',
+  ],
+]
+const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]?.length ?? 0)))
+log('')
+for (const row of rows) log(`| ${row.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`)
+log('\nwritten: bench/results.json')

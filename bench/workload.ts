@@ -1,6 +1,6 @@
 /** Webhook bodies for the benchmark, minted by the simulated portal so every message really exists there. */
-import { phpHttpBuildQuery } from '../test/support/php-form.js'
-import type { Portal } from '../test/support/portal/index.js'
+import type { Portal } from '@b24-autoread/portal-sim'
+import { phpHttpBuildQuery } from '@b24-autoread/portal-sim/events'
 
 /** One prepared webhook: its form body and what it should lead to. */
 export interface Message {

@@ -3,26 +3,20 @@
  * service is told to trust), starts the service against it, lets simulated users write to the bot, and shows each
  * message being read by the bot. Set DEMO_LOGS=1 to see the service's own JSON log lines.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { Writable } from 'node:stream'
+import { startPortalWithBot } from '@b24-autoread/portal-sim'
+import { phpHttpBuildQuery } from '@b24-autoread/portal-sim/events'
 import { startServer } from '../src/server.js'
-import { phpHttpBuildQuery } from '../test/support/php-form.js'
-import { startPortal } from '../test/support/portal/index.js'
 
 const say = (text: string) => console.log(text)
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-const portal = await startPortal({ burst: 50, drainPerSec: 2, latencyMs: () => 40 + Math.random() * 40 })
-const dir = mkdtempSync(join(tmpdir(), 'b24-autoread-demo-'))
-writeFileSync(join(dir, 'portal-ca.pem'), portal.caPem)
-const bot = portal.addBot({
-  code: 'autoread_demo',
-  name: 'Autoread',
-  botToken: 'demo-bot-token-0123456789',
-  eventMode: 'webhook',
+const sim = await startPortalWithBot({
+  portal: { burst: 50, drainPerSec: 2, latencyMs: () => 40 + Math.random() * 40 },
+  bot: { code: 'autoread_demo', name: 'Autoread' },
+  dirPrefix: 'b24-autoread-demo-',
 })
+const { portal, bot } = sim
 const showLogs = process.env.DEMO_LOGS === '1'
 const logSink = new Writable({
   write(chunk, _enc, done) {
@@ -31,17 +25,7 @@ const logSink = new Writable({
   },
 })
 const service = await startServer({
-  env: {
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: showLogs ? 'info' : 'warn',
-    B24_WEBHOOK_URL: portal.webhookUrl,
-    B24_BOT_ID: String(bot.id),
-    B24_BOT_TOKEN: 'demo-bot-token-0123456789',
-    B24_APPLICATION_TOKEN: bot.applicationToken,
-    B24_CA_FILE: join(dir, 'portal-ca.pem'),
-    STATE_DIR: join(dir, 'state'),
-  },
+  env: { ...sim.env, LOG_LEVEL: showLogs ? 'info' : 'warn' },
   logDestination: logSink,
 })
 const eventsUrl = `${service.url}/bitrix24/events`
@@ -96,5 +80,4 @@ say(
 )
 
 await service.close()
-await portal.close()
-rmSync(dir, { recursive: true, force: true })
+await sim.close()

@@ -5,26 +5,20 @@
  *
  *   npx tsx scripts/intake-latency.ts            # 3,000 events per run
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { Agent, request } from 'node:http'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { startPortalWithBot } from '@b24-autoread/portal-sim'
+import { phpHttpBuildQuery } from '@b24-autoread/portal-sim/events'
 import { pino } from 'pino'
 import { startServer } from '../src/server.js'
-import { phpHttpBuildQuery } from '../test/support/php-form.js'
-import { startPortal } from '../test/support/portal/index.js'
 
 const EVENTS = Number(process.env.EVENTS ?? 3_000)
-const portal = await startPortal({ burst: 100_000, drainPerSec: 100_000 })
-const dir = mkdtempSync(join(tmpdir(), 'b24-latency-'))
-writeFileSync(join(dir, 'ca.pem'), portal.caPem)
-const bot = portal.addBot({
-  code: 'autoread',
-  botToken: 'latency-bot-token',
-  eventMode: 'webhook',
-  webhookUrl: 'https://example.invalid/hook',
-  applicationToken: 'latency-app-token',
+const sim = await startPortalWithBot({
+  portal: { burst: 100_000, drainPerSec: 100_000 },
+  bot: { botToken: 'latency-bot-token', applicationToken: 'latency-app-token' },
+  dirPrefix: 'b24-latency-',
 })
+const { portal, bot, dir } = sim
 const agent = new Agent({ keepAlive: true, maxSockets: 64 })
 
 function post(url: string, body: string): Promise<number> {
@@ -49,14 +43,8 @@ function post(url: string, body: string): Promise<number> {
 async function measure(store: 'memory' | 'lmdb', concurrency: number): Promise<number[]> {
   const service = await startServer({
     env: {
-      PORT: '0',
-      HOST: '127.0.0.1',
+      ...sim.env,
       LOG_LEVEL: 'silent',
-      B24_WEBHOOK_URL: portal.webhookUrl,
-      B24_BOT_ID: String(bot.id),
-      B24_BOT_TOKEN: 'latency-bot-token',
-      B24_APPLICATION_TOKEN: 'latency-app-token',
-      B24_CA_FILE: join(dir, 'ca.pem'),
       B24_RATE_BURST: '10000',
       B24_RATE_PER_SEC: '1000',
       STATE_STORE: store,
@@ -98,6 +86,5 @@ for (const concurrency of [1, 32]) {
   }
 }
 agent.destroy()
-await portal.close()
-rmSync(dir, { recursive: true, force: true })
+await sim.close()
 process.exit(0)

@@ -8,11 +8,9 @@
  *   SOAK_MINUTES=10 SOAK_RATE=80 npm run soak
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { type FaultKind, startPortalWithBot } from '@b24-autoread/portal-sim'
 import { LmdbStore } from '../src/store/lmdb-store.js'
-import { type FaultKind, startPortal } from '../test/support/portal/index.js'
 
 const MINUTES = Number(process.env.SOAK_MINUTES ?? 3)
 const RATE = Number(process.env.SOAK_RATE ?? 40)
@@ -25,28 +23,18 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10
 
 // The portal's clock runs just under ten minutes behind, so an OPERATION_TIME_LIMIT window "resets" 5 s later.
-const portal = await startPortal({ clock: () => Date.now() - 595_000, latencyMs: () => 5 + Math.random() * 40 })
-const dir = mkdtempSync(join(tmpdir(), 'b24-soak-'))
-writeFileSync(join(dir, 'ca.pem'), portal.caPem)
-const botId = portal.addBot({
-  code: 'autoread',
-  botToken: SECRETS.botToken,
-  eventMode: 'webhook',
-  webhookUrl: 'https://example.invalid/hook',
-  applicationToken: SECRETS.applicationToken,
-}).id
+const sim = await startPortalWithBot({
+  portal: { clock: () => Date.now() - 595_000, latencyMs: () => 5 + Math.random() * 40 },
+  bot: SECRETS,
+  dirPrefix: 'b24-soak-',
+})
+const { portal } = sim
+const botId = sim.bot.id
 const env = {
   PATH: process.env.PATH ?? '',
   NO_PROXY: '127.0.0.1,localhost',
-  PORT: '0',
-  HOST: '127.0.0.1',
+  ...sim.env,
   LOG_LEVEL: 'warn',
-  B24_WEBHOOK_URL: portal.webhookUrl,
-  B24_BOT_ID: String(botId),
-  B24_BOT_TOKEN: SECRETS.botToken,
-  B24_APPLICATION_TOKEN: SECRETS.applicationToken,
-  B24_CA_FILE: join(dir, 'ca.pem'),
-  STATE_DIR: join(dir, 'state'),
 }
 
 interface Service {
@@ -239,7 +227,7 @@ clearInterval(reader)
 const final = await memory()
 service.child.kill('SIGTERM')
 const exitCode = await new Promise<number | null>((resolve) => service.child.once('exit', (code) => resolve(code)))
-const store = await LmdbStore.open({ dir: env.STATE_DIR })
+const store = await LmdbStore.open({ dir: sim.stateDir })
 const leftInStore = store.pendingReads().length
 await store.close()
 const stats = portal.stats()
@@ -271,6 +259,5 @@ const leaked = [SECRETS.botToken, SECRETS.applicationToken, portal.webhookSecret
   service.output.includes(s),
 )
 console.log(`secrets in the last life's output: ${leaked.length}`)
-await portal.close()
-rmSync(dir, { recursive: true, force: true })
+await sim.close()
 process.exit(lost === 0 && stats.regressions === 0 && exitCode === 0 && leaked.length === 0 ? 0 : 1)

@@ -3,13 +3,11 @@
  * moments (during a burst of webhook events, during the replay right after a start). After the last restart,
  * every message that got a 200 must be read on the portal, and no dialog may have been read backwards.
  */
-import { rmSync } from 'node:fs'
+import { type Portal, type PortalWithBot, startPortalWithBot } from '@b24-autoread/portal-sim'
+import type { MessageAddEvent } from '@b24-autoread/portal-sim/events'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { LmdbStore } from '../../src/store/lmdb-store.js'
 import { type ChildService, startService } from '../support/child-service.js'
-import { startChildWorld } from '../support/child-world.js'
-import type { MessageAddEvent } from '../support/event-types.js'
-import type { Portal } from '../support/portal/index.js'
 
 const KILLS = Number(process.env.CRASH_KILLS ?? 10)
 const SEED = Number(process.env.CRASH_SEED ?? Date.now() % 1_000_000)
@@ -28,28 +26,29 @@ function seeded(seed: number): () => number {
   }
 }
 
+let world: PortalWithBot
 let portal: Portal
-let dir: string
 let env: Record<string, string>
 let botId: number
 const children: ChildService[] = []
 
 beforeAll(async () => {
   const random = seeded(SEED + 1)
-  ;({ portal, dir, botId, env } = await startChildWorld(
-    { burst: 100_000, drainPerSec: 10_000, latencyMs: () => 2 + Math.floor(random() * 30) },
-    SECRETS,
-    'b24-crash-',
-    // A tight budget, so reads queue in the service (as they do against a real portal) when it is killed.
-    { B24_RATE_BURST: '20', B24_RATE_PER_SEC: '20', SHUTDOWN_TIMEOUT_MS: '5000' },
-  ))
+  world = await startPortalWithBot({
+    portal: { burst: 100_000, drainPerSec: 10_000, latencyMs: () => 2 + Math.floor(random() * 30) },
+    bot: SECRETS,
+    dirPrefix: 'b24-crash-',
+  })
+  portal = world.portal
+  botId = world.bot.id
+  // A tight budget, so reads queue in the service (as they do against a real portal) when it is killed.
+  env = { ...world.env, LOG_LEVEL: 'info', B24_RATE_BURST: '20', B24_RATE_PER_SEC: '20', SHUTDOWN_TIMEOUT_MS: '5000' }
 })
 
 afterAll(async () => {
   for (const child of children) if (child.process.exitCode === null) child.process.kill('SIGKILL')
   await Promise.all(children.map((c) => c.exited))
-  await portal.close()
-  rmSync(dir, { recursive: true, force: true })
+  await world.close()
 })
 
 interface Sent {
@@ -156,7 +155,7 @@ describe('crash recovery', () => {
     last.process.kill('SIGTERM')
     expect(await last.exited).toEqual({ code: 0, signal: null })
     expect(last.printed()).toContain('"msg":"b24-autoread stopped"')
-    const store = await LmdbStore.open({ dir: env.STATE_DIR as string })
+    const store = await LmdbStore.open({ dir: world.stateDir })
     expect(store.pendingReads()).toEqual([])
     await store.close()
 

@@ -2,30 +2,28 @@
  * Graceful shutdown of the real process: SIGTERM stops intake (503), drains, flushes pending reads in batches
  * within SHUTDOWN_TIMEOUT_MS and exits 0, leaving what it could not read in the store; a second signal exits at once.
  */
-import { rmSync } from 'node:fs'
+import { type Portal, type PortalWithBot, startPortalWithBot } from '@b24-autoread/portal-sim'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { LmdbStore } from '../../src/store/lmdb-store.js'
 import { type ChildService, startService } from '../support/child-service.js'
-import { startChildWorld } from '../support/child-world.js'
-import type { Portal } from '../support/portal/index.js'
 
 const SECRETS = { botToken: 'shutdown-bot-token-77aa01', applicationToken: 'shutdown-app-token-3c5e9f' }
 
+let world: PortalWithBot
 let portal: Portal
-let dir: string
 let botId: number
 let env: Record<string, string>
 const children: ChildService[] = []
 
 beforeEach(async () => {
-  ;({ portal, dir, botId, env } = await startChildWorld(
-    { burst: 1_000, drainPerSec: 1_000 },
-    SECRETS,
-    'b24-shutdown-',
-    {
-      SHUTDOWN_TIMEOUT_MS: '2000',
-    },
-  ))
+  world = await startPortalWithBot({
+    portal: { burst: 1_000, drainPerSec: 1_000 },
+    bot: SECRETS,
+    dirPrefix: 'b24-shutdown-',
+  })
+  portal = world.portal
+  botId = world.bot.id
+  env = { ...world.env, LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT_MS: '2000' }
 })
 
 afterEach(async () => {
@@ -33,8 +31,7 @@ afterEach(async () => {
     if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill('SIGKILL')
     await child.exited
   }
-  await portal.close()
-  rmSync(dir, { recursive: true, force: true })
+  await world.close()
 })
 
 async function start(extra: Record<string, string> = {}): Promise<ChildService> {
@@ -51,7 +48,7 @@ async function userWrites(child: ChildService, dialogId: string) {
 }
 
 async function storedPending(): Promise<number> {
-  const store = await LmdbStore.open({ dir: env.STATE_DIR as string })
+  const store = await LmdbStore.open({ dir: world.stateDir })
   const count = store.pendingReads().length
   await store.close()
   return count

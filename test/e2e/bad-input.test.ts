@@ -1,5 +1,5 @@
+import { phpHttpBuildQuery } from '@b24-autoread/portal-sim/events'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { phpHttpBuildQuery } from '../support/php-form.js'
 import { startWorld, TEST_SECRETS, type World } from '../support/service.js'
 
 const FORM = 'application/x-www-form-urlencoded'

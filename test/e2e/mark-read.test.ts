@@ -1,5 +1,5 @@
+import { phpHttpBuildQuery } from '@b24-autoread/portal-sim/events'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { phpHttpBuildQuery } from '../support/php-form.js'
 import { startWorld, TEST_SECRETS, type World } from '../support/service.js'
 
 let world: World | undefined

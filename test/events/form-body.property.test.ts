@@ -1,8 +1,8 @@
+import { phpHttpBuildQuery } from '@b24-autoread/portal-sim/events'
 import fc from 'fast-check'
 import qs from 'qs'
 import { describe, expect, it } from 'vitest'
 import { parseFormBody } from '../../src/events/form-body.js'
-import { phpHttpBuildQuery } from '../support/php-form.js'
 
 /** Keys as real events have them, plus characters that must survive encoding; no brackets, no prototype names. */
 const key = fc

@@ -1,12 +1,11 @@
-import { readFileSync } from 'node:fs'
+import { readFixture } from '@b24-autoread/portal-sim/events'
 import { describe, expect, it } from 'vitest'
 import { parseFormBody } from '../../src/events/form-body.js'
 import { parseJsonBody } from '../../src/events/json-body.js'
 import { parseEvent } from '../../src/events/parse-event.js'
 
-const fixture = (name: string) => readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8')
-const fromForm = (name: string) => parseEvent(parseFormBody(fixture(`${name}.form`)))
-const fromJson = (name: string) => parseEvent(parseJsonBody(fixture(`${name}.json`)))
+const fromForm = (name: string) => parseEvent(parseFormBody(readFixture(`${name}.form`)))
+const fromJson = (name: string) => parseEvent(parseJsonBody(readFixture(`${name}.json`)))
 
 describe('parseEvent on the documented payloads', () => {
   it.each(['v2-message-add-group', 'v2-message-add-private', 'v2-join-chat'])(
@@ -79,7 +78,7 @@ describe('parseEvent on the documented payloads', () => {
     ['a malformed dialog id', { 'data[chat][dialogId]': 'chat5; DROP' }, 'data.chat.dialogId must look like'],
     ['a fractional id', { 'data[message][id]': '7.5' }, 'data.message.id must be a positive integer'],
   ])('rejects %s with a message naming the field', (_name, change, problem) => {
-    const params = new URLSearchParams(fixture('v2-message-add-group.form'))
+    const params = new URLSearchParams(readFixture('v2-message-add-group.form'))
     for (const [key, value] of Object.entries(change)) {
       if (value === undefined) params.delete(key)
       else params.set(key, value)
@@ -91,7 +90,7 @@ describe('parseEvent on the documented payloads', () => {
   })
 
   it('accepts ids sent as JSON numbers or strings', () => {
-    const body = JSON.parse(fixture('v2-message-add-group.json'))
+    const body = JSON.parse(readFixture('v2-message-add-group.json'))
     body.data.message.id = '789'
     body.data.bot.id = 456
     expect(parseEvent(body)).toMatchObject({ ok: true, event: { message: { id: 789 }, bot: { id: 456 } } })

@@ -2,8 +2,8 @@
  * The real service (real SDK, HTTPS, LMDB store) against a simulated portal that misbehaves: every acknowledged
  * message must still end up read, retries must stay spaced out, and no dialog may be read backwards.
  */
+import type { FaultKind } from '@b24-autoread/portal-sim'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import type { FaultKind } from '../support/portal/index.js'
 import { startWorld, type World } from '../support/service.js'
 
 const READ = 'imbot.v2.Chat.Message.read'

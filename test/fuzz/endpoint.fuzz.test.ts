@@ -7,11 +7,11 @@
 import { connect, type Socket } from 'node:net'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
+import { phpHttpBuildQuery, phpUrlEncode } from '@b24-autoread/portal-sim/events'
 import fc from 'fast-check'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { buildApp } from '../../src/app.js'
-import { phpHttpBuildQuery, phpUrlEncode } from '../support/php-form.js'
 import { startWorld, TEST_SECRETS, type World } from '../support/service.js'
 
 const FORM = 'application/x-www-form-urlencoded'

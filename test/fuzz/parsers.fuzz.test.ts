@@ -2,14 +2,13 @@
  * Property-based tests of the body parsers and the event parser: whatever arrives, they answer with a value or a
  * 4xx `HttpError` (never another exception), and nothing they do reaches `Object.prototype`.
  */
+import { messageAddEvent, phpHttpBuildQuery, phpUrlEncode } from '@b24-autoread/portal-sim/events'
 import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
 import { HttpError } from '../../src/errors.js'
 import { parseFormBody } from '../../src/events/form-body.js'
 import { parseJsonBody } from '../../src/events/json-body.js'
 import { parseEvent } from '../../src/events/parse-event.js'
-import { messageAddEvent } from '../support/events.js'
-import { phpHttpBuildQuery, phpUrlEncode } from '../support/php-form.js'
 
 const RUNS = 400
 

@@ -4,9 +4,8 @@
  */
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
+import { messageAddEvent, phpHttpBuildQuery } from '@b24-autoread/portal-sim/events'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { messageAddEvent } from '../support/events.js'
-import { phpHttpBuildQuery } from '../support/php-form.js'
 import { startWorld, TEST_SECRETS, type World } from '../support/service.js'
 
 let world: World

@@ -1,8 +1,8 @@
+import type { Portal } from '@b24-autoread/portal-sim'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { Middleware } from '../../src/pipeline/compose.js'
 import type { EventContext } from '../../src/pipeline/context.js'
 import { APP, type OAuthWorld, startOAuthWorld } from '../support/oauth-world.js'
-import type { Portal } from '../support/portal/index.js'
 
 let world: OAuthWorld | undefined
 afterEach(async () => {

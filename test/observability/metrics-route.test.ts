@@ -1,3 +1,4 @@
+import { messageAddEvent, phpHttpBuildQuery } from '@b24-autoread/portal-sim/events'
 import type { FastifyInstance } from 'fastify'
 import { pino } from 'pino'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -6,8 +7,6 @@ import { HttpError } from '../../src/errors.js'
 import type { Acceptance } from '../../src/intake/accept-event.js'
 import { createMetrics, type Metrics } from '../../src/observability/metrics.js'
 import { metricsRoute } from '../../src/observability/metrics-route.js'
-import { messageAddEvent } from '../support/events.js'
-import { phpHttpBuildQuery } from '../support/php-form.js'
 import { parseExposition } from '../support/prom-text.js'
 
 const TOKEN = 'app-token-route-test-1234'

@@ -1,9 +1,9 @@
+import { generateTlsMaterial } from '@b24-autoread/portal-sim'
+import { phpHttpBuildQuery } from '@b24-autoread/portal-sim/events'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { type FaultProxy, OVERLOAD_LIMIT, startFaultProxy } from '../support/fault-proxy.js'
-import { phpHttpBuildQuery } from '../support/php-form.js'
 import { parseExposition } from '../support/prom-text.js'
 import { startWorld, type World } from '../support/service.js'
-import { generateTlsMaterial } from '../support/tls.js'
 
 let world: World | undefined
 let proxy: FaultProxy | undefined

@@ -4,14 +4,10 @@
  * TLS errors, a refused bot token, a wrong webhook secret, config errors, a crash and the recovery after it), and
  * everything they wrote to stdout and stderr is searched for every secret, plain and percent-encoded.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { type Portal, type PortalWithBot, startPortalWithBot } from '@b24-autoread/portal-sim'
+import { phpHttpBuildQuery, v1MessageAddEvent } from '@b24-autoread/portal-sim/events'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { type ChildService, runService, startService } from '../support/child-service.js'
-import { v1MessageAddEvent } from '../support/events.js'
-import { phpHttpBuildQuery } from '../support/php-form.js'
-import { type Portal, startPortal } from '../support/portal/index.js'
 
 const SECRETS = {
   botToken: 'leak-bot-token-0f9e8d7c',
@@ -25,38 +21,27 @@ const SECRETS = {
   badConfigSecret: 'leak-config-secret-9z8y7x',
 }
 
+let world: PortalWithBot
 let portal: Portal
-let dir: string
 let botId: number
 let botAccessToken: string
 let base: Record<string, string>
 const children: ChildService[] = []
 
 beforeAll(async () => {
-  portal = await startPortal({ burst: 1_000, drainPerSec: 1_000 })
-  dir = mkdtempSync(join(tmpdir(), 'b24-secrets-'))
-  writeFileSync(join(dir, 'ca.pem'), portal.caPem)
-  const bot = portal.addBot({
-    code: 'autoread',
-    botToken: SECRETS.botToken,
-    eventMode: 'webhook',
-    webhookUrl: 'https://example.invalid/hook',
-    applicationToken: SECRETS.applicationToken,
+  world = await startPortalWithBot({
+    portal: { burst: 1_000, drainPerSec: 1_000 },
+    bot: { botToken: SECRETS.botToken, applicationToken: SECRETS.applicationToken },
+    dirPrefix: 'b24-secrets-',
   })
-  botId = bot.id
-  botAccessToken = bot.accessToken
+  portal = world.portal
+  botId = world.bot.id
+  botAccessToken = world.bot.accessToken
   base = {
-    PORT: '0',
-    HOST: '127.0.0.1',
+    ...world.env,
     LOG_LEVEL: 'trace',
-    B24_WEBHOOK_URL: portal.webhookUrl,
-    B24_BOT_ID: String(botId),
-    B24_BOT_TOKEN: SECRETS.botToken,
-    B24_APPLICATION_TOKEN: SECRETS.applicationToken,
     B24_EVENTS_SECRET: SECRETS.eventsSecret,
-    B24_CA_FILE: join(dir, 'ca.pem'),
     B24_REQUEST_TIMEOUT_MS: '400',
-    STATE_DIR: join(dir, 'state'),
     SHUTDOWN_TIMEOUT_MS: '1000',
   }
 })
@@ -64,8 +49,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const child of children) if (child.process.exitCode === null) child.process.kill('SIGKILL')
   await Promise.all(children.map((c) => c.exited))
-  await portal.close()
-  rmSync(dir, { recursive: true, force: true })
+  await world.close()
 })
 
 async function start(env: Record<string, string> = {}): Promise<ChildService> {

@@ -1,3 +1,4 @@
+import { DOC_MEMBER_ID, messageAddEvent } from '@b24-autoread/portal-sim/events'
 import { pino } from 'pino'
 import { describe, expect, it } from 'vitest'
 import { parseEvent } from '../../src/events/parse-event.js'
@@ -9,8 +10,6 @@ import { ReadScheduler } from '../../src/reads/read-scheduler.js'
 import { durableReadsObserver, replayPending } from '../../src/store/durable-reads.js'
 import { MemoryStore } from '../../src/store/memory-store.js'
 import { storedOffset } from '../../src/store/offset-store.js'
-import { DOC_MEMBER_ID } from '../support/event-parts.js'
-import { messageAddEvent } from '../support/events.js'
 import { fakePort } from '../support/fake-port.js'
 
 const silent = pino({ level: 'silent' })

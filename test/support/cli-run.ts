@@ -1,9 +1,6 @@
 /** Runs the CLI in-process through `main(argv, env, io)` and captures what it prints. */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { type Portal, startPortalWithCaFile } from '@b24-autoread/portal-sim'
 import { main } from '../../src/cli/main.js'
-import { type Portal, startPortal } from './portal/index.js'
 
 /** One CLI run: exit code, stdout, stderr. */
 export interface CliRun {
@@ -32,19 +29,8 @@ export interface CliWorld {
 
 /** Starts a portal (with a generous bucket: the CLI's gate keeps the real limits) and writes its CA file. */
 export async function startCliWorld(): Promise<CliWorld> {
-  const portal = await startPortal()
-  const dir = mkdtempSync(join(tmpdir(), 'b24-cli-'))
-  const caFile = join(dir, 'ca.pem')
-  writeFileSync(caFile, portal.caPem)
-  return {
-    portal,
-    caFile,
-    env: { B24_WEBHOOK_URL: portal.webhookUrl, B24_CA_FILE: caFile },
-    async close() {
-      await portal.close()
-      rmSync(dir, { recursive: true, force: true })
-    },
-  }
+  const { portal, caFile, close } = await startPortalWithCaFile({ dirPrefix: 'b24-cli-' })
+  return { portal, caFile, env: { B24_WEBHOOK_URL: portal.webhookUrl, B24_CA_FILE: caFile }, close }
 }
 
 /** The `KEY=value` lines of a run's stdout. */

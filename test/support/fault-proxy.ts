@@ -5,7 +5,7 @@
  */
 import https from 'node:https'
 import type { AddressInfo } from 'node:net'
-import type { TlsMaterial } from './tls.js'
+import type { TlsMaterial } from '@b24-autoread/portal-sim'
 
 /** A canned answer: HTTP status and the Bitrix24 error code. */
 export interface CannedError {

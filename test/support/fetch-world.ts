@@ -2,15 +2,12 @@
  * A simulated portal with one fetch-mode bot, and services (real SDK, HTTPS) started against it on demand. Every
  * service of one world shares the offset store and the state directory, so a second one is a restart of the first.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { type Portal, startPortalWithBot } from '@b24-autoread/portal-sim'
 import type { Middleware } from '../../src/pipeline/compose.js'
 import type { EventContext } from '../../src/pipeline/context.js'
 import { type RunningService, startServer } from '../../src/server.js'
 import { memoryLogLines } from './fake-port.js'
 import { MemoryOffsetStore } from './memory-offset-store.js'
-import { type Portal, startPortal } from './portal/index.js'
 
 /** The fetch bot's token; log assertions check it never leaks. */
 export const FETCH_BOT_TOKEN = 'fetch-bot-token-3c1e9a'
@@ -31,11 +28,12 @@ export interface FetchWorld {
 
 /** Starts the portal and registers the fetch-mode bot. */
 export async function startFetchWorld(env: Record<string, string> = {}): Promise<FetchWorld> {
-  const portal = await startPortal({ burst: 50, drainPerSec: 2 })
-  const dir = mkdtempSync(join(tmpdir(), 'b24-fetch-'))
-  const caFile = join(dir, 'ca.pem')
-  writeFileSync(caFile, portal.caPem)
-  const bot = portal.addBot({ code: 'autoread_fetch', botToken: FETCH_BOT_TOKEN, eventMode: 'fetch' })
+  const sim = await startPortalWithBot({
+    portal: { burst: 50, drainPerSec: 2 },
+    bot: { code: 'autoread_fetch', botToken: FETCH_BOT_TOKEN, eventMode: 'fetch' },
+    dirPrefix: 'b24-fetch-',
+  })
+  const { portal, bot } = sim
   const offsets = new MemoryOffsetStore()
   const sink = memoryLogLines()
   const services: RunningService[] = []
@@ -47,17 +45,10 @@ export async function startFetchWorld(env: Record<string, string> = {}): Promise
     async start(options = {}) {
       const service = await startServer({
         env: {
-          PORT: '0',
-          HOST: '127.0.0.1',
+          ...sim.env,
           LOG_LEVEL: 'debug',
-          B24_EVENT_MODE: 'fetch',
-          B24_WEBHOOK_URL: portal.webhookUrl,
-          B24_BOT_ID: String(bot.id),
-          B24_BOT_TOKEN: FETCH_BOT_TOKEN,
-          B24_CA_FILE: caFile,
           B24_POLL_INTERVAL_MS: '25',
           STATE_STORE: 'lmdb',
-          STATE_DIR: join(dir, 'state'),
           SHUTDOWN_TIMEOUT_MS: '2000',
           ...env,
           ...options.env,
@@ -71,8 +62,7 @@ export async function startFetchWorld(env: Record<string, string> = {}): Promise
     },
     async close() {
       for (const service of services) await service.close()
-      await portal.close()
-      rmSync(dir, { recursive: true, force: true })
+      await sim.close()
     },
   }
 }

@@ -2,16 +2,18 @@
  * Two simulated portals (one certificate, as one CA file) with the same OAuth app's bot installed on each, and the
  * service in OAuth mode serving both through one events URL.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import {
+  generateTlsMaterial,
+  type Portal,
+  type SimBot,
+  startPortal,
+  startPortalWithCaFile,
+} from '@b24-autoread/portal-sim'
 import type { Middleware } from '../../src/pipeline/compose.js'
 import type { EventContext } from '../../src/pipeline/context.js'
 import { type RunningService, startServer } from '../../src/server.js'
 import { memoryLogLines } from './fake-port.js'
-import { type Portal, startPortal } from './portal/index.js'
-import type { SimBot } from './portal/types.js'
-import { generateTlsMaterial } from './tls.js'
 
 /** The app's credentials; log assertions check none of them leaks. */
 export const APP = {
@@ -55,11 +57,10 @@ async function install(portal: Portal, label: string): Promise<InstalledPortal> 
 /** Starts both portals and the service; refreshes go to portal A's `/oauth/token/`. */
 export async function startOAuthWorld(handlers: readonly Middleware<EventContext>[] = []): Promise<OAuthWorld> {
   const tls = await generateTlsMaterial()
-  const a = await install(await startPortal({ tls }), 'a')
+  // Both portals serve the same certificate, so portal A's CA file is the one file the service trusts.
+  const simA = await startPortalWithCaFile({ portal: { tls }, dirPrefix: 'b24-oauth-' })
+  const a = await install(simA.portal, 'a')
   const b = await install(await startPortal({ tls }), 'b')
-  const dir = mkdtempSync(join(tmpdir(), 'b24-oauth-'))
-  const caFile = join(dir, 'ca.pem')
-  writeFileSync(caFile, tls.cert)
   const sink = memoryLogLines()
   const service = await startServer({
     env: {
@@ -70,9 +71,9 @@ export async function startOAuthWorld(handlers: readonly Middleware<EventContext
       B24_CLIENT_SECRET: APP.clientSecret,
       B24_EVENTS_SECRET: APP.eventsSecret,
       B24_OAUTH_SERVER_ENDPOINT: `${a.portal.url}/rest/`,
-      B24_CA_FILE: caFile,
+      B24_CA_FILE: simA.caFile,
       STATE_STORE: 'memory',
-      STATE_DIR: join(dir, 'state'),
+      STATE_DIR: join(simA.dir, 'state'),
     },
     logDestination: sink,
     handlers,
@@ -85,9 +86,8 @@ export async function startOAuthWorld(handlers: readonly Middleware<EventContext
     eventsUrl: `${service.url}/bitrix24/events/${APP.eventsSecret}`,
     async close() {
       await service.close()
-      await a.portal.close()
+      await simA.close()
       await b.portal.close()
-      rmSync(dir, { recursive: true, force: true })
     },
   }
 }

@@ -1,10 +1,9 @@
-import { readFileSync } from 'node:fs'
+import { readFixture, v1MessageAddEvent } from '@b24-autoread/portal-sim/events'
 import { describe, expect, it } from 'vitest'
 import { parseFormBody } from '../../src/events/form-body.js'
 import { parseV1Event } from '../../src/events/parse-v1.js'
-import { v1MessageAddEvent } from '../support/events.js'
 
-const fixture = () => parseFormBody(readFileSync(new URL('../fixtures/v1-message-add.form', import.meta.url), 'utf8'))
+const fixture = () => parseFormBody(readFixture('v1-message-add.form'))
 
 describe('legacy v1 ONIMBOTMESSAGEADD', () => {
   it('maps the documented form body onto the v2 message model', () => {

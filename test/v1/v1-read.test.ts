@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs'
+import { phpHttpBuildQuery, readFixture, v1MessageAddEvent } from '@b24-autoread/portal-sim/events'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { v1MessageAddEvent } from '../support/events.js'
-import { phpHttpBuildQuery } from '../support/php-form.js'
 import { startWorld, TEST_SECRETS, type World } from '../support/service.js'
 
 let world: World | undefined
@@ -10,7 +8,7 @@ afterEach(async () => {
   world = undefined
 })
 
-const FIXTURE = readFileSync(new URL('../fixtures/v1-message-add.form', import.meta.url), 'utf8')
+const FIXTURE = readFixture('v1-message-add.form')
 /** The application token of the fixture (the docs' placeholder). */
 const FIXTURE_APP_TOKEN = '831c76b092f9f135d9b6b36c3a720757'
 
