@@ -1,3 +1,4 @@
+import { joinChatEvent, messageAddEvent } from '@b24-autoread/portal-sim/events'
 import { describe, expect, it, vi } from 'vitest'
 import { parseEvent } from '../../src/events/parse-event.js'
 import type { BotEvent } from '../../src/events/types.js'
@@ -6,7 +7,6 @@ import type { Middleware } from '../../src/pipeline/compose.js'
 import type { EventContext } from '../../src/pipeline/context.js'
 import { Lanes } from '../../src/pipeline/lanes.js'
 import { createEventRunner, type RequestRead } from '../../src/pipeline/run-event.js'
-import { joinChatEvent, messageAddEvent } from '../support/events.js'
 import { memoryLogLines } from '../support/fake-port.js'
 
 function parsed(body: unknown): BotEvent {

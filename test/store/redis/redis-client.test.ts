@@ -1,9 +1,9 @@
+import { generateTlsMaterial } from '@b24-autoread/portal-sim'
 import type { Redis } from 'ioredis'
 import { afterEach, expect, it } from 'vitest'
 import { createRedisClient } from '../../../src/store/redis/redis-client.js'
 import { RedisStore } from '../../../src/store/redis-store.js'
 import { describeRedis, TestRedisServer } from '../../support/redis-server.js'
-import { generateTlsMaterial } from '../../support/tls.js'
 
 const ignore = (): void => {}
 
