@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
-import { startServer } from '../src/server.js'
+import { startService } from '../src/start-service.js'
 import { phpHttpBuildQuery } from '../test/support/php-form.js'
 import { startPortal } from '../test/support/portal/index.js'
 
@@ -30,7 +30,7 @@ const logSink = new Writable({
     done()
   },
 })
-const service = await startServer({
+const service = await startService({
   env: {
     PORT: '0',
     HOST: '127.0.0.1',

@@ -10,7 +10,7 @@ import { Agent, request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pino } from 'pino'
-import { startServer } from '../src/server.js'
+import { startService } from '../src/start-service.js'
 import { phpHttpBuildQuery } from '../test/support/php-form.js'
 import { startPortal } from '../test/support/portal/index.js'
 
@@ -47,7 +47,7 @@ function post(url: string, body: string): Promise<number> {
 }
 
 async function measure(store: 'memory' | 'lmdb', concurrency: number): Promise<number[]> {
-  const service = await startServer({
+  const service = await startService({
     env: {
       PORT: '0',
       HOST: '127.0.0.1',

@@ -39,3 +39,13 @@ export class PipelineError extends AppError {
     this.ids = ids
   }
 }
+
+/** A handler's `ctx.api` call failed: `code` is Bitrix24's error code, or `NO_PORTAL_AUTH` without a portal client. */
+export class BotApiError extends AppError {
+  readonly method: string
+  constructor(method: string, code: string, options?: ErrorOptions) {
+    super(code, `${method} failed: ${code}`, options)
+    this.name = 'BotApiError'
+    this.method = method
+  }
+}

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Middleware } from '../../src/pipeline/compose.js'
 import type { EventContext } from '../../src/pipeline/context.js'
-import { type RunningService, startServer } from '../../src/server.js'
+import type { RunningService } from '../../src/service.js'
+import { startService } from '../../src/start-service.js'
 import { memoryLogLines } from './fake-port.js'
 import { MemoryOffsetStore } from './memory-offset-store.js'
 import { type Portal, startPortal } from './portal/index.js'
@@ -45,7 +46,7 @@ export async function startFetchWorld(env: Record<string, string> = {}): Promise
     offsets,
     logs: sink.lines,
     async start(options = {}) {
-      const service = await startServer({
+      const service = await startService({
         env: {
           PORT: '0',
           HOST: '127.0.0.1',

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Middleware } from '../../src/pipeline/compose.js'
 import type { EventContext } from '../../src/pipeline/context.js'
-import { type RunningService, startServer } from '../../src/server.js'
+import type { RunningService } from '../../src/service.js'
+import { startService } from '../../src/start-service.js'
 import { memoryLogLines } from './fake-port.js'
 import { type Portal, startPortal } from './portal/index.js'
 import type { SimBot } from './portal/types.js'
@@ -61,7 +62,7 @@ export async function startOAuthWorld(handlers: readonly Middleware<EventContext
   const caFile = join(dir, 'ca.pem')
   writeFileSync(caFile, tls.cert)
   const sink = memoryLogLines()
-  const service = await startServer({
+  const service = await startService({
     env: {
       PORT: '0',
       HOST: '127.0.0.1',

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Middleware } from '../../src/pipeline/compose.js'
 import type { EventContext } from '../../src/pipeline/context.js'
-import { type RunningService, startServer } from '../../src/server.js'
+import type { RunningService } from '../../src/service.js'
+import { startService } from '../../src/start-service.js'
 import { memoryLogLines } from './fake-port.js'
 import { type Portal, startPortal } from './portal/index.js'
 
@@ -64,7 +65,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     else env[key] = value
   }
   const sink = memoryLogLines()
-  const service = await startServer({ env, logDestination: sink, handlers: options.handlers ?? [] })
+  const service = await startService({ env, logDestination: sink, handlers: options.handlers ?? [] })
   return {
     portal,
     service,
