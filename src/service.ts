@@ -71,6 +71,8 @@ export interface Service {
   readonly store: StateStore
   /** `http://host:port` once started. */
   readonly url: string | undefined
+  /** Resolves once every event accepted so far has passed the pipeline and every read it asked for is settled. */
+  idle(): Promise<void>
   /** Listens on the configured host and port, then starts polling (fetch mode). */
   start(): Promise<RunningService>
   /** Stops intake (503), drains the pipeline, flushes pending reads within `SHUTDOWN_TIMEOUT_MS`; the rest stays stored. */
@@ -199,6 +201,10 @@ export async function buildService(config: Config, parts: ServiceParts): Promise
     store,
     get url() {
       return url
+    },
+    async idle() {
+      await lanes.idle()
+      await Promise.all(portals.entries().map((e) => e.reads.idle()))
     },
     async start() {
       const address = await app.listen({ port: config.port, host: config.host })

@@ -11,7 +11,7 @@ describe('webhook route', () => {
     const res = await post(messageAddEvent({ applicationToken: token, dialogId: 'chat7', messageId: 41 }))
     expect(res.statusCode).toBe(200)
     expect(res.json()).toEqual({ ok: true, outcome: 'accepted' })
-    await service.reads.idle()
+    await service.idle()
     expect(readsSent()).toEqual([{ dialogId: 'chat7', messageId: 41 }])
   })
 
@@ -50,7 +50,7 @@ describe('webhook route', () => {
     const event = messageAddEvent({ applicationToken: token, dialogId: '17', messageId: 9 })
     expect((await post(event)).json()).toEqual({ ok: true, outcome: 'accepted' })
     expect((await post(event)).json()).toEqual({ ok: true, outcome: 'duplicate' })
-    await service.reads.idle()
+    await service.idle()
     expect(readsSent()).toEqual([{ dialogId: '17', messageId: 9 }])
   })
 
@@ -59,7 +59,7 @@ describe('webhook route', () => {
     const res = await post(messageAddEvent({ applicationToken: token, botId: 999 }))
     expect(res.json()).toEqual({ ok: true, outcome: 'ignored', reason: 'other-bot' })
     expect((await post(joinChatEvent({ applicationToken: token }))).json()).toEqual({ ok: true, outcome: 'accepted' })
-    await service.reads.idle()
+    await service.idle()
     expect(readsSent()).toEqual([])
   })
 
