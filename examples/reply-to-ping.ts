@@ -7,7 +7,7 @@
  * The handler calls Bitrix24 through `ctx.api`, which goes through the same portal rate limiter as the reads
  * and adds botId/botToken for you. A handler that throws is logged and never prevents the read.
  */
-import { type EventContext, isEvent, type Middleware, startServer } from '../src/index.js'
+import { closeOnSignals, type EventContext, isEvent, type Middleware, startService } from '../src/index.js'
 
 /** Replies "pong" to a message whose text is "ping". */
 export const replyToPing: Middleware<EventContext> = async (ctx, next) => {
@@ -19,5 +19,6 @@ export const replyToPing: Middleware<EventContext> = async (ctx, next) => {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  await startServer({ handlers: [replyToPing], handleSignals: true })
+  // The same environment, state store and SDK ports as `node dist/server.js`, plus the handler.
+  closeOnSignals(await startService({ env: process.env, handlers: [replyToPing] }))
 }

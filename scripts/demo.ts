@@ -6,7 +6,7 @@
 import { Writable } from 'node:stream'
 import { startPortalWithBot } from '@b24-autoread/portal-sim'
 import { phpHttpBuildQuery } from '@b24-autoread/portal-sim/events'
-import { startServer } from '../src/server.js'
+import { startService } from '../src/start-service.js'
 
 const say = (text: string) => console.log(text)
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -24,7 +24,7 @@ const logSink = new Writable({
     done()
   },
 })
-const service = await startServer({
+const service = await startService({
   env: { ...sim.env, LOG_LEVEL: showLogs ? 'info' : 'warn' },
   logDestination: logSink,
 })

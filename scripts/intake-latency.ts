@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { startPortalWithBot } from '@b24-autoread/portal-sim'
 import { phpHttpBuildQuery } from '@b24-autoread/portal-sim/events'
 import { pino } from 'pino'
-import { startServer } from '../src/server.js'
+import { startService } from '../src/start-service.js'
 
 const EVENTS = Number(process.env.EVENTS ?? 3_000)
 const sim = await startPortalWithBot({
@@ -41,7 +41,7 @@ function post(url: string, body: string): Promise<number> {
 }
 
 async function measure(store: 'memory' | 'lmdb', concurrency: number): Promise<number[]> {
-  const service = await startServer({
+  const service = await startService({
     env: {
       ...sim.env,
       LOG_LEVEL: 'silent',

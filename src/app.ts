@@ -1,21 +1,17 @@
 /**
  * Builds the Fastify app: body parsers with limits, the webhook route, health, and one central error handler
  * that answers every rejection with `{ ok: false, error, message }` and never echoes a 5xx's details.
- * No env, no listen, no SDK here (see server.ts).
+ * No env, no listen, no SDK here (see service.ts).
  */
 import type { Server } from 'node:http'
 import Fastify, { type FastifyError, type FastifyHttpOptions, type FastifyInstance, LogController } from 'fastify'
 import type { Logger } from 'pino'
 import { HttpError } from './errors.js'
+import { EVENTS_PATH } from './events/events-path.js'
 import { DEFAULT_FORM_LIMITS, type FormLimits, parseFormBody } from './events/form-body.js'
 import { parseJsonBody } from './events/json-body.js'
-import { EVENTS_PATH, type WebhookRouteOptions, webhookRoute } from './intake/webhook-route.js'
-
-/** Readiness: ok, or the reasons the service cannot do its job now. */
-export interface Readiness {
-  readonly ok: boolean
-  readonly reasons: readonly string[]
-}
+import { type WebhookRouteOptions, webhookRoute } from './intake/webhook-route.js'
+import type { Readiness } from './observability/readiness.js'
 
 /** What the app needs. */
 export interface AppOptions {

@@ -50,6 +50,9 @@ export const ERROR_CODES = {
   REDIS_REPLY_INVALID: {
     message: 'A Redis script answered something it never returns (a foreign script under our key prefix?)',
   },
+  STATE_DIR_UNUSABLE: { message: 'The state store cannot be opened in STATE_DIR; point it at a writable directory' },
+  NO_PORTAL_YET: { message: 'OAuth mode: no portal has sent an event yet' },
+  NOT_LISTENING: { message: 'The service did not start listening' },
   NO_PORTAL_AUTH: {
     message: 'No OAuth tokens for this portal yet: it becomes callable once one of its events arrives',
   },

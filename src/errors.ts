@@ -31,33 +31,12 @@ export class AppError extends Error {
 export class HttpError extends AppError {
   override readonly code: HttpErrorCode
   readonly statusCode: number
-  constructor(code: HttpErrorCode, details?: ErrorDetails)
-  /** @deprecated pass the code alone (`new HttpError('OVERLOADED')`); the status comes from the table. */
-  constructor(statusCode: number, code: HttpErrorCode, message: string, options?: ErrorOptions)
-  constructor(
-    first: HttpErrorCode | number,
-    second?: ErrorDetails | HttpErrorCode,
-    message?: string,
-    options?: ErrorOptions,
-  ) {
-    const args = httpArgs(first, second, message, options)
-    super(args.code, args.details)
+  constructor(code: HttpErrorCode, details: ErrorDetails = {}) {
+    super(code, details)
     this.name = 'HttpError'
-    this.code = args.code
-    this.statusCode = args.status ?? ERROR_CODES[args.code].status
+    this.code = code
+    this.statusCode = ERROR_CODES[code].status
   }
-}
-
-/** Sorts out the two constructor forms of `HttpError`. */
-function httpArgs(
-  first: HttpErrorCode | number,
-  second: ErrorDetails | HttpErrorCode | undefined,
-  message: string | undefined,
-  options: ErrorOptions | undefined,
-): { code: HttpErrorCode; details: ErrorDetails; status?: number } {
-  if (typeof first !== 'number') return { code: first, details: typeof second === 'object' ? second : {} }
-  if (typeof second !== 'string') throw new TypeError('new HttpError(status, code, message): the code is missing')
-  return { code: second, details: { ...options, ...(message === undefined ? {} : { message }) }, status: first }
 }
 
 /** The environment does not describe a runnable service; `problems` lists every one found. */

@@ -18,3 +18,13 @@ export class RestCallError extends Error implements RestError {
     this.status = error.status
   }
 }
+
+/** A handler's `ctx.api` call failed: `code` is Bitrix24's error code, or `NO_PORTAL_AUTH` without a portal client. */
+export class BotApiError extends RestCallError {
+  readonly method: string
+  constructor(method: string, error: Pick<RestError, 'code' | 'status'>, options?: ErrorOptions) {
+    super({ ...error, message: `${method} failed: ${error.code}` }, options)
+    this.name = 'BotApiError'
+    this.method = method
+  }
+}

@@ -1,3 +1,6 @@
+/** Event keys remembered for dedupe, in memory and in the state store. */
+export const SEEN_CAPACITY = 100_000
+
 /** Remembers recently seen keys (bot + message id) so a redelivered event is processed once; bounded, oldest forgotten first. */
 import { BoundedSet } from '../util/bounded.js'
 

@@ -4,14 +4,12 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { HttpError } from '../errors.js'
+import { EVENTS_PATH } from '../events/events-path.js'
 import { parseEvent } from '../events/parse-event.js'
 import type { BotEvent, UnknownEvent } from '../events/types.js'
 import { presentedApplicationToken, safeEqual } from '../events/verify.js'
 import type { EventTrace } from '../pipeline/run-event.js'
 import type { Acceptance } from './accept-event.js'
-
-/** The webhook path; with a secret, events are accepted only at `${EVENTS_PATH}/<secret>`. */
-export const EVENTS_PATH = '/bitrix24/events'
 
 /** Route settings. */
 export interface WebhookRouteOptions {

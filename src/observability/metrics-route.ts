@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { ErrorCode } from '../error-codes.js'
 import { HttpError } from '../errors.js'
-import { EVENTS_PATH } from '../intake/webhook-route.js'
+import { EVENTS_PATH } from '../events/events-path.js'
 import type { Metrics } from './metrics.js'
 
 /** Error codes of the body parsers (Fastify's and ours) and of the intake, as rejection reasons. */

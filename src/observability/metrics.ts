@@ -1,7 +1,7 @@
 /**
  * The service's Prometheus metrics, all under `b24_autoread_`, in a registry of their own (never prom-client's
  * global one), so several services can run in one process. `createMetrics()` returns the registry and typed
- * recorders; `server.ts` wires them to the intake, the scheduler, the gate and the port.
+ * recorders; `service.ts` wires them to the intake, the scheduler, the gate and the port.
  * @see https://prometheus.io/docs/practices/naming/
  */
 import { collectDefaultMetrics, Registry } from 'prom-client'

@@ -1,11 +1,16 @@
 /**
  * Readiness as a set of named checks: `/readyz` answers 200 only when every check passes, otherwise 503 with
  * each failing check's reason. Checks are added where their subject is built (the store adds `store`, the
- * composition root adds `shutdown` and the portal checks); a check that throws counts as failing.
+ * service adds `shutdown` and the portal checks, see `service-readiness.ts`); a check that throws counts as failing.
  */
-import type { Readiness } from '../app.js'
 import type { RestError } from '../bitrix/port.js'
 import type { GateSnapshot } from '../reads/portal-gate.js'
+
+/** Readiness: ok, or the reasons the service cannot do its job now. */
+export interface Readiness {
+  readonly ok: boolean
+  readonly reasons: readonly string[]
+}
 
 /** One check: undefined when fine, otherwise why the service cannot do its job. */
 export type ReadinessCheck = () => string | undefined

@@ -26,10 +26,21 @@ export interface PortalRegistry {
   entries(): readonly PortalEntry[]
 }
 
+/** Builds one portal's entry (gate and read scheduler) around its port; see `portal-entry.ts`. */
+export type BuildPortal = (key: string, port: BitrixPort) => PortalEntry
+
+/** Where a service's portals come from: given how to build an entry, the registry (one portal, or OAuth portals). */
+export type PortalSource = (build: BuildPortal) => PortalRegistry
+
 /** The registry of a webhook-auth deployment: every event goes to its one portal. */
 export function singlePortal(entry: PortalEntry): PortalRegistry {
   const all = [entry]
   return { forEvent: () => entry, entries: () => all }
+}
+
+/** The source of a webhook-auth deployment: its one portal behind `port`, keyed by the portal's host. */
+export function onePortal(port: BitrixPort): PortalSource {
+  return (build) => singlePortal(build(port.portal, port))
 }
 
 /** A portal's client and a way to hand it newer tokens (see `b24-oauth-adapter.ts`). */
@@ -43,7 +54,7 @@ export interface OAuthRegistryOptions {
   /** Builds a portal's client from an event's tokens; undefined when they cannot build one. */
   readonly connect: (auth: EventAuth) => PortalConnection | undefined
   /** Builds the gate and read scheduler around a new portal's port. */
-  readonly build: (key: string, port: BitrixPort) => PortalEntry
+  readonly build: BuildPortal
   readonly log: Logger
 }
 

@@ -51,12 +51,6 @@ describe('error classes', () => {
     expect('cause' in new HttpError('NOT_FOUND')).toBe(false)
   })
 
-  it('still accept the older (status, code, message) form', () => {
-    const err = new HttpError(503, 'SHUTTING_DOWN', 'The service is shutting down; retry later')
-    expect(err).toMatchObject({ code: 'SHUTTING_DOWN', statusCode: 503 })
-    expect(err.message).toBe('The service is shutting down; retry later')
-  })
-
   it('carry the codes of their kind', () => {
     expect(new ConfigError(['B24_BOT_ID is missing'])).toMatchObject({ code: 'CONFIG_INVALID' })
     expect(new ConfigError(['B24_BOT_ID is missing']).message).toContain('B24_BOT_ID is missing')

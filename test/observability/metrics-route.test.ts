@@ -19,7 +19,7 @@ afterEach(async () => {
   app = undefined
 })
 
-/** The app with the webhook route and the metrics plugin, wired as server.ts wires them. */
+/** The app with the webhook route and the metrics plugin, wired as service.ts wires them. */
 async function build(metrics: Metrics, accept: () => Promise<Acceptance>, eventsSecret?: string) {
   app = await buildApp({
     logger: pino({ level: 'silent' }),

@@ -5,7 +5,8 @@
 import { type Portal, startPortalWithBot } from '@b24-autoread/portal-sim'
 import type { Middleware } from '../../src/pipeline/compose.js'
 import type { EventContext } from '../../src/pipeline/context.js'
-import { type RunningService, startServer } from '../../src/server.js'
+import type { RunningService } from '../../src/service.js'
+import { startService } from '../../src/start-service.js'
 import { memoryLogLines } from './fake-port.js'
 import { MemoryOffsetStore } from './memory-offset-store.js'
 
@@ -43,7 +44,7 @@ export async function startFetchWorld(env: Record<string, string> = {}): Promise
     offsets,
     logs: sink.lines,
     async start(options = {}) {
-      const service = await startServer({
+      const service = await startService({
         env: {
           ...sim.env,
           LOG_LEVEL: 'debug',

@@ -12,7 +12,8 @@ import {
 } from '@b24-autoread/portal-sim'
 import type { Middleware } from '../../src/pipeline/compose.js'
 import type { EventContext } from '../../src/pipeline/context.js'
-import { type RunningService, startServer } from '../../src/server.js'
+import type { RunningService } from '../../src/service.js'
+import { startService } from '../../src/start-service.js'
 import { memoryLogLines } from './fake-port.js'
 
 /** The app's credentials; log assertions check none of them leaks. */
@@ -62,7 +63,7 @@ export async function startOAuthWorld(handlers: readonly Middleware<EventContext
   const a = await install(simA.portal, 'a')
   const b = await install(await startPortal({ tls }), 'b')
   const sink = memoryLogLines()
-  const service = await startServer({
+  const service = await startService({
     env: {
       PORT: '0',
       HOST: '127.0.0.1',

@@ -2,7 +2,8 @@
 import { type Portal, type PortalOptions, startPortalWithBot } from '@b24-autoread/portal-sim'
 import type { Middleware } from '../../src/pipeline/compose.js'
 import type { EventContext } from '../../src/pipeline/context.js'
-import { type RunningService, startServer } from '../../src/server.js'
+import type { RunningService } from '../../src/service.js'
+import { startService } from '../../src/start-service.js'
 import { memoryLogLines } from './fake-port.js'
 
 /** Secrets used by tests; every log assertion checks none of them leaks. */
@@ -45,7 +46,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     else env[key] = value
   }
   const sink = memoryLogLines()
-  const service = await startServer({ env, logDestination: sink, handlers: options.handlers ?? [] })
+  const service = await startService({ env, logDestination: sink, handlers: options.handlers ?? [] })
   return {
     portal,
     service,

@@ -4,12 +4,10 @@
  * @see https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-register.html
  */
 import { randomBytes } from 'node:crypto'
+import { EVENTS_PATH } from '../../events/events-path.js'
 import { parseCommandArgs } from '../args.js'
 import type { CliContext } from '../context.js'
 import { CliFailure, usageError } from '../io.js'
-
-/** The path the service serves events at (see `intake/webhook-route.ts`). */
-const EVENTS_PATH = '/bitrix24/events'
 
 /** What `Bot.register` and `Bot.get` return. */
 interface BotAnswer {

@@ -1,0 +1,40 @@
+/**
+ * The service's `/readyz` checks: not shutting down, the portal accepts the bot's calls and is not blocking REST
+ * (with several portals: not every one of them fails), the state store is open, the portal is reachable, and in
+ * fetch mode `Event.get` works.
+ */
+import type { RestError } from '../bitrix/port.js'
+import { everyPortal, type PortalRegistry } from '../reads/portal-registry.js'
+import type { ConnectionWatch } from './connection-watch.js'
+import { portalAuthCheck, portalOverloadCheck, ReadinessChecks } from './readiness.js'
+
+/** What the checks look at. */
+export interface ServiceReadinessSubjects {
+  readonly shuttingDown: () => boolean
+  readonly portals: PortalRegistry
+  readonly store: { isOpen(): boolean }
+  readonly connections: ConnectionWatch
+  /** Fetch mode's poller; undefined in webhook mode. */
+  readonly poller: { readonly lastError: RestError | undefined } | undefined
+}
+
+/** Builds the named checks behind `/readyz`. */
+export function serviceReadiness(subjects: ServiceReadinessSubjects): ReadinessChecks {
+  const { portals, store, poller } = subjects
+  const readiness = new ReadinessChecks()
+    .set('shutdown', () => (subjects.shuttingDown() ? 'the service is shutting down' : undefined))
+    .set(
+      'portal-auth',
+      everyPortal(portals, (e) => portalAuthCheck(e.reads)()),
+    )
+    .set(
+      'portal-overload',
+      everyPortal(portals, (e) => portalOverloadCheck(e.gate)()),
+    )
+    .set('state-store', () => (store.isOpen() ? undefined : 'the state store is closed'))
+    .set('portal-connection', subjects.connections.check)
+  if (poller) {
+    readiness.set('fetch', () => (poller.lastError ? `Event.get fails with ${poller.lastError.code}` : undefined))
+  }
+  return readiness
+}

@@ -1,0 +1,51 @@
+/**
+ * One event runner per portal, all sharing the lanes (so per-dialog order and the concurrency bound are global),
+ * so that each event's read and API calls go to its own portal. Runners are made on first use.
+ */
+import type { Logger } from 'pino'
+import type { BotEvent } from '../events/types.js'
+import type { PortalEntry } from '../reads/portal-registry.js'
+import type { BotApiOf } from './bot-api.js'
+import type { Middleware } from './compose.js'
+import type { EventContext } from './context.js'
+import type { Lanes } from './lanes.js'
+import { createEventRunner } from './run-event.js'
+
+/** An event runner: `run(event, receivedAt, trace?)`, false when the lanes are full. */
+export type EventRunner = ReturnType<typeof createEventRunner>
+
+/** What the runners share. */
+export interface PortalRunnersOptions {
+  readonly lanes: Lanes
+  readonly handlers: readonly Middleware<EventContext>[]
+  readonly api: BotApiOf
+  readonly log: Logger
+  /** A portal's scheduler refused a read at its bound; `eventId` is the fetch-mode event's, when it has one. */
+  readonly onReadRefused?: (eventId: number | undefined) => void
+  /** An event has passed the whole pipeline (or failed in it). */
+  readonly onDone?: (event: BotEvent) => void
+}
+
+/** Returns the runner of a portal (undefined: a portal without a client, whose reads are skipped with a warning). */
+export function portalRunners(options: PortalRunnersOptions): (entry: PortalEntry | undefined) => EventRunner {
+  const runners = new Map<PortalEntry | undefined, EventRunner>()
+  const { log, onReadRefused, onDone } = options
+  return (entry) => {
+    let runner = runners.get(entry)
+    if (runner === undefined) {
+      runner = createEventRunner({
+        lanes: options.lanes,
+        handlers: options.handlers,
+        requestRead: (read) => {
+          if (entry === undefined) log.warn({ ...read.trace, dialogId: read.dialogId }, 'read skipped: no OAuth tokens')
+          else if (!entry.reads.request(read)) onReadRefused?.(Number(read.trace?.eventId) || undefined)
+        },
+        api: options.api(entry),
+        log,
+        ...(onDone ? { onDone: (event: BotEvent) => onDone(event) } : {}),
+      })
+      runners.set(entry, runner)
+    }
+    return runner
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * The real parts of a service, from its config: a logger that scrubs every configured secret (and each OAuth token
+ * as it appears), the configured state store, and the SDK's ports trusting `B24_CA_FILE`. The process entry and the
+ * in-process end-to-end tests both build the service from these.
+ */
+import { readFileSync } from 'node:fs'
+import type { DestinationStream, Logger } from 'pino'
+import { createWebhookPort } from './bitrix/b24-adapter.js'
+import { createOAuthConnection, isUsableAuth, type OAuthAppOptions } from './bitrix/b24-oauth-adapter.js'
+import { type Config, webhookSecretOf } from './config.js'
+import { AppError } from './errors.js'
+import { SEEN_CAPACITY } from './intake/dedupe.js'
+import { createLogger, SecretScrubber } from './observability/logger.js'
+import { type OAuthRegistryOptions, oauthPortals, onePortal, type PortalSource } from './reads/portal-registry.js'
+import type { ServiceParts } from './service.js'
+import { LmdbStore } from './store/lmdb-store.js'
+import { MemoryStore } from './store/memory-store.js'
+import type { StateStore } from './store/state-store.js'
+
+/** Options for `realParts`. */
+export interface RealPartsOptions {
+  /** Where log lines go (default stdout). */
+  readonly logDestination?: DestinationStream
+}
+
+/** The real logger, state store and portal source of `config`; throws `AppError` when `STATE_DIR` is unusable. */
+export async function realParts(config: Config, options: RealPartsOptions = {}): Promise<ServiceParts> {
+  const scrubber = new SecretScrubber()
+  const { botToken, applicationToken, eventsSecret, clientSecret } = config
+  for (const secret of [botToken, applicationToken, eventsSecret, webhookSecretOf(config.webhookUrl), clientSecret]) {
+    scrubber.add(secret, true)
+  }
+  const log = createLogger({
+    level: config.logLevel,
+    scrubber,
+    ...(options.logDestination ? { destination: options.logDestination } : {}),
+  })
+  const store = await openStore(config)
+  const ca = config.caFile ? readFileSync(config.caFile, 'utf8') : undefined
+  return { log, store, portals: portalSource(config, ca, log, scrubber) }
+}
+
+/** One webhook portal, or an OAuth app's portals, each connected from the first usable tokens an event carries. */
+function portalSource(config: Config, ca: string | undefined, log: Logger, scrubber: SecretScrubber): PortalSource {
+  if (config.authMode === 'oauth') {
+    const app = oauthApp(config, ca, log, scrubber)
+    const connect: OAuthRegistryOptions['connect'] = (auth) =>
+      isUsableAuth(auth) ? createOAuthConnection(app, auth) : undefined
+    return (build) => oauthPortals({ connect, build, log })
+  }
+  const port = createWebhookPort({
+    webhookUrl: config.webhookUrl,
+    timeoutMs: config.requestTimeoutMs,
+    log,
+    ...(ca ? { ca } : {}),
+  })
+  return onePortal(port)
+}
+
+/** The OAuth app settings every portal's client shares; each token it starts using is scrubbed from logs. */
+function oauthApp(config: Config, ca: string | undefined, log: Logger, scrubber: SecretScrubber): OAuthAppOptions {
+  return {
+    clientId: config.clientId ?? '',
+    clientSecret: config.clientSecret ?? '',
+    serverEndpoint: config.oauthServerEndpoint,
+    timeoutMs: config.requestTimeoutMs,
+    log,
+    onSecret: (value) => scrubber.add(value),
+    ...(ca ? { ca } : {}),
+  }
+}
+
+/** Opens the configured state store; an unusable `STATE_DIR` stops the start with a clear message. */
+async function openStore(config: Config): Promise<StateStore> {
+  if (config.stateStore === 'memory') return new MemoryStore({ seenCapacity: SEEN_CAPACITY })
+  try {
+    return await LmdbStore.open({ dir: config.stateDir, seenCapacity: SEEN_CAPACITY })
+  } catch (err) {
+    const message = `cannot open the state store in STATE_DIR=${config.stateDir}: ${String(err)}`
+    throw new AppError('STATE_DIR_UNUSABLE', { message, cause: err })
+  }
+}

@@ -1,0 +1,240 @@
+/**
+ * The composition root: builds the whole service from a validated config and its parts (logger, state store, where
+ * its portals come from, handlers). It reads no environment, installs no signal handler and listens only in
+ * `start()`: `server.ts` hands it the real parts, fast tests a fake port and a memory store.
+ */
+import type { FastifyInstance } from 'fastify'
+import type { Logger } from 'pino'
+import { buildApp } from './app.js'
+import type { Config } from './config.js'
+import { AppError } from './errors.js'
+import { parseV1Event } from './events/parse-v1.js'
+import { createIntake } from './intake/accept-event.js'
+import { RecentKeys, SEEN_CAPACITY } from './intake/dedupe.js'
+import { FetchPoller } from './intake/fetch-poller.js'
+import { FetchProgress } from './intake/fetch-progress.js'
+import { persistEvent } from './intake/persist-event.js'
+import { drain, refuseWhenClosing, Shutdown } from './lifecycle/shutdown.js'
+import { ConnectionWatch } from './observability/connection-watch.js'
+import { instrumentPort } from './observability/instrument-port.js'
+import { createMetrics, type Metrics } from './observability/metrics.js'
+import { metricsRoute } from './observability/metrics-route.js'
+import type { ReadinessChecks } from './observability/readiness.js'
+import { serviceReadiness } from './observability/service-readiness.js'
+import { botApi } from './pipeline/bot-api.js'
+import type { Middleware } from './pipeline/compose.js'
+import type { EventContext } from './pipeline/context.js'
+import { Lanes } from './pipeline/lanes.js'
+import { portalRunners } from './pipeline/portal-runners.js'
+import { portalEntryBuilder } from './reads/portal-entry.js'
+import type { PortalGate } from './reads/portal-gate.js'
+import { combinedSnapshot, type PortalEntry, type PortalRegistry, type PortalSource } from './reads/portal-registry.js'
+import type { ReadScheduler } from './reads/read-scheduler.js'
+import { durableReadsObserver, replayPending } from './store/durable-reads.js'
+import { type OffsetStore, storedOffset } from './store/offset-store.js'
+import type { StateStore } from './store/state-store.js'
+
+/** What the service is built from besides its config (see `real-parts.ts` for the real ones). */
+export interface ServiceParts {
+  readonly log: Logger
+  /** Pending reads, dedupe keys and offsets; the service closes it on `close()`. */
+  readonly store: StateStore
+  /** Where the portals' ports come from: one webhook portal, or an OAuth app's portals as events arrive. */
+  readonly portals: PortalSource
+  /** Extra pipeline stages, run in order after the built-in logging stage and before the read. */
+  readonly handlers?: readonly Middleware<EventContext>[]
+  /** Fetch mode: where the `imbot.v2.Event.get` offset is kept (default: the state store). */
+  readonly offsetStore?: OffsetStore
+  /** The Prometheus registry and recorders (default: a fresh one with process metrics). */
+  readonly metrics?: Metrics
+  /** Milliseconds since the epoch, for the gates, schedulers and the shutdown deadline (default `Date.now`). */
+  readonly clock?: () => number
+}
+
+/** A built service; it listens once `start()` resolves. */
+export interface Service {
+  readonly app: FastifyInstance
+  readonly config: Config
+  readonly log: Logger
+  /** The read scheduler and gate of the webhook portal (OAuth mode: of the first portal; see `portals`). */
+  readonly reads: ReadScheduler
+  readonly gate: PortalGate
+  /** Every portal the service calls: one with webhook auth, one per `member_id` for an OAuth app. */
+  readonly portals: PortalRegistry
+  /** Fetch mode's poller (undefined in webhook mode). */
+  readonly poller: FetchPoller | undefined
+  /** The service's own Prometheus registry and recorders (served at `/metrics`). */
+  readonly metrics: Metrics
+  /** The named checks behind `/readyz`; add one with `readiness.set(name, check)`. */
+  readonly readiness: ReadinessChecks
+  /** Pending reads, dedupe keys and offsets that survive a restart. */
+  readonly store: StateStore
+  /** `http://host:port` once started. */
+  readonly url: string | undefined
+  /** Resolves once every event accepted so far has passed the pipeline and every read it asked for is settled. */
+  idle(): Promise<void>
+  /** Listens on the configured host and port, then starts polling (fetch mode). */
+  start(): Promise<RunningService>
+  /** Stops intake (503), drains the pipeline, flushes pending reads within `SHUTDOWN_TIMEOUT_MS`; the rest stays stored. */
+  close(): Promise<void>
+}
+
+/** A service that listens. */
+export interface RunningService extends Service {
+  readonly url: string
+}
+
+/** Builds the service: every part wired, routes registered, nothing listening and nothing polling yet. */
+export async function buildService(config: Config, parts: ServiceParts): Promise<Service> {
+  const { log, store } = parts
+  const clock = parts.clock ? { now: parts.clock } : {}
+  const metrics = parts.metrics ?? createMetrics()
+  const connections = new ConnectionWatch()
+  // Fetch mode confirms an Event.get offset only once the events below it are processed and their reads settled.
+  const progress =
+    config.eventMode === 'fetch'
+      ? new FetchProgress({
+          store: parts.offsetStore ?? storedOffset(store, `fetch:${config.botId}`),
+          confirmedId: (botId, dialogId) => portals.entries()[0]?.reads.confirmedId(botId, dialogId) ?? 0,
+          log: log.child({ mod: 'fetch' }),
+        })
+      : undefined
+  const portals = parts.portals(
+    portalEntryBuilder({
+      settings: config,
+      log,
+      instrument: (port) => instrumentPort(port, metrics.rest, { watch: connections }),
+      onGrant: metrics.limiter.granted,
+      observers: [
+        metrics.reads,
+        durableReadsObserver(store, log.child({ mod: 'store' })),
+        ...(progress ? [progress.observer] : []),
+      ],
+      confirmedOf: (botId, dialogId) => store.confirmedId(botId, dialogId),
+      ...clock,
+    }),
+  )
+  const webhookPortal = portals.entries()[0]
+  if (webhookPortal) replayPending(store, webhookPortal.reads, log.child({ mod: 'store' }))
+  const lanes = new Lanes({ concurrency: config.pipelineConcurrency, maxQueued: config.maxQueuedEvents })
+  const runnerOf = portalRunners({
+    lanes,
+    handlers: parts.handlers ?? [],
+    api: botApi(config.authMode === 'oauth' ? undefined : config.botToken),
+    log,
+    ...(progress ? { onReadRefused: (id) => progress.readRefused(id), onDone: (e) => progress.onProcessed(e) } : {}),
+  })
+  const seen = new RecentKeys(SEEN_CAPACITY)
+  for (const key of store.seenKeys()) seen.add(key)
+  const botIds = config.botId > 0 ? new Set([config.botId]) : undefined
+  const accept = createIntake({
+    botIds,
+    seen,
+    run: (event, receivedAt, trace) => runnerOf(portals.forEvent(event))(event, receivedAt, trace),
+    persist: persistEvent(store),
+    canAcceptRead: (botId, dialogId) => portals.entries().every((e) => e.reads.canAccept(botId, dialogId)),
+    log,
+    onOutcome: metrics.intake.eventOutcome,
+  })
+  const poller =
+    progress && webhookPortal
+      ? new FetchPoller({
+          port: webhookPortal.port,
+          gate: webhookPortal.gate,
+          botId: config.botId,
+          botToken: config.botToken,
+          limit: config.fetchLimit,
+          pollIntervalMs: config.pollIntervalMs,
+          progress,
+          accept,
+          log: log.child({ mod: 'fetch' }),
+          observer: metrics.fetch,
+        })
+      : undefined
+  const shutdown = new Shutdown()
+  const readiness = serviceReadiness({ shuttingDown: () => shutdown.started, portals, store, connections, poller })
+  metrics.limiter.watch({
+    gate: () => combinedSnapshot(portals.entries()),
+    pendingDialogs: () => portals.entries().reduce((n, e) => n + e.reads.pendingDialogs, 0),
+    queuedEvents: () => lanes.size,
+    ready: () => readiness.evaluate().ok,
+  })
+  const app = await buildApp({
+    logger: log,
+    bodyLimitBytes: config.bodyLimitBytes,
+    // Fetch mode serves no webhook route; v1 bots' ONIMBOTMESSAGEADD is mapped onto the v2 message model.
+    webhook: poller
+      ? undefined
+      : {
+          applicationToken: config.applicationToken,
+          eventsSecret: config.eventsSecret,
+          accept: refuseWhenClosing(shutdown, accept),
+          parseLegacy: (body) => parseV1Event(body, botIds),
+          onRejected: metrics.intake.eventRejected,
+        },
+    readiness: () => readiness.evaluate(),
+    plugins: [metricsRoute(metrics)],
+  })
+
+  const first = (): PortalEntry => {
+    const entry = portals.entries()[0]
+    if (entry === undefined) {
+      throw new AppError('NO_PORTAL_YET', { message: 'OAuth mode: no portal has sent an event yet (see `portals`)' })
+    }
+    return entry
+  }
+  let url: string | undefined
+  const service: Service = {
+    app,
+    config,
+    log,
+    get reads() {
+      return first().reads
+    },
+    get gate() {
+      return first().gate
+    },
+    portals,
+    poller,
+    metrics,
+    readiness,
+    store,
+    get url() {
+      return url
+    },
+    async idle() {
+      await lanes.idle()
+      await Promise.all(portals.entries().map((e) => e.reads.idle()))
+    },
+    async start() {
+      const address = await app.listen({ port: config.port, host: config.host })
+      url = address
+      const portal = webhookPortal?.port.portal ?? 'oauth'
+      const { botId, eventMode, readMethod } = config
+      log.info({ address, botId, portal, eventMode, readMethod }, 'b24-autoread listening')
+      poller?.start()
+      if (!isRunning(service)) throw new AppError('NOT_LISTENING')
+      return service
+    },
+    close: () =>
+      shutdown.run(() =>
+        drain({
+          timeoutMs: config.shutdownTimeoutMs,
+          poller,
+          lanes,
+          portals,
+          progress,
+          app,
+          store,
+          log,
+          ...clock,
+        }),
+      ),
+  }
+  return service
+}
+
+/** Whether `service` listens (it has an address). */
+function isRunning(service: Service): service is RunningService {
+  return service.url !== undefined
+}
