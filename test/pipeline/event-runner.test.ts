@@ -63,8 +63,8 @@ describe('event runner', () => {
     await lanes.idle()
     expect(reads.map((r) => r.messageId)).toEqual([8])
     expect(done).toEqual([{ type: 'ONIMBOTV2MESSAGEADD', failed: true }])
-    const line = logs.map((l) => JSON.parse(l)).find((l) => l.code === 'HANDLER_FAILED')
-    expect(line).toMatchObject({ level: 50, messageId: 8, botId: 456, err: { message: 'handler bug' } })
+    const line = logs.map((l) => JSON.parse(l)).find((l) => l.err?.code === 'HANDLER_FAILED')
+    expect(line).toMatchObject({ level: 50, messageId: 8, botId: 456, err: { cause: { message: 'handler bug' } } })
   })
 
   it('never reads an event that is not a new message', async () => {
