@@ -28,8 +28,22 @@ describe('form bodies', () => {
     expect(typeof body).toBe('object')
   })
 
+  it('reads + as a space, %2B as a plus, a key without = as empty, and skips empty pairs', () => {
+    const body = parseFormBody('a=1+2%2B3&&flag&b%5B%5D=x&b%5B%5D=y&c=%EF%BF%BD')
+    expect(JSON.parse(JSON.stringify(body))).toEqual({
+      a: '1 2+3',
+      flag: '',
+      b: { '0': 'x', '1': 'y' },
+      c: '\uFFFD',
+    })
+  })
+
   it.each([
     ['an empty body', '', '400 EMPTY_BODY'],
+    ['a U+FFFD sent unencoded (invalid bytes decoded by the server)', 'a=x\uFFFDy', '400 MALFORMED_FORM'],
+    ['invalid UTF-8 beside an encoded U+FFFD', 'a=%EF%BF%BD&b=%C3%28', '400 MALFORMED_FORM'],
+    ['a lone % in a key', 'a%=1', '400 MALFORMED_FORM'],
+    ['an encoded lone surrogate', 'a=%ED%A0%80', '400 MALFORMED_FORM'],
     ['invalid percent-encoding', 'a=%ZZ', '400 MALFORMED_FORM'],
     ['invalid UTF-8', 'a=%C3%28', '400 MALFORMED_FORM'],
     ['nesting deeper than 8', `a${'[x]'.repeat(12)}=1`, '400 TOO_DEEP'],
