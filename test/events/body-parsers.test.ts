@@ -38,6 +38,10 @@ describe('form bodies', () => {
     })
   })
 
+  it('keeps a leading ? as part of the first key, as PHP and qs do (only a URL query drops it)', () => {
+    expect(Object.keys(parseFormBody('?a=1&b=2'))).toEqual(['?a', 'b'])
+  })
+
   it.each([
     ['an empty body', '', '400 EMPTY_BODY'],
     ['a U+FFFD sent unencoded (invalid bytes decoded by the server)', 'a=x\uFFFDy', '400 MALFORMED_FORM'],
