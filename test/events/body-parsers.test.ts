@@ -105,7 +105,7 @@ describe('JSON bodies, like form bodies', () => {
     expect(JSON.parse(JSON.stringify(body))).toEqual({ data: { bot: { id: 456 }, list: [{ a: '1' }] }, ok: true })
   })
 
-  it('takes exactly 1000 parameters and 8 levels of nesting, as a form body does', () => {
+  it('takes exactly 1000 parameters and 8 nested containers (the root counts as one)', () => {
     const wide = JSON.stringify({ data: Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`p${i}`, i])) })
     expect(codeOf(() => parseJsonBody(wide))).toBeUndefined()
     const deep = `${'{"a":'.repeat(8)}1${'}'.repeat(8)}`
