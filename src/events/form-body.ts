@@ -48,8 +48,8 @@ export function parseFormBody(raw: string, limits: FormLimits = DEFAULT_FORM_LIM
       }
       const eq = raw.indexOf('=', start)
       const split = eq < 0 || eq > end ? end : eq
-      const key = decode(raw.slice(start, split))
-      const value = split === end ? '' : decode(raw.slice(split + 1, end))
+      const key = decodeFormComponent(raw.slice(start, split))
+      const value = split === end ? '' : decodeFormComponent(raw.slice(split + 1, end))
       assign(root, splitKey(key, limits.depth), detached(value))
     }
     start = end + 1
@@ -62,7 +62,7 @@ export function parseFormBody(raw: string, limits: FormLimits = DEFAULT_FORM_LIM
  * followed by two hex digits, or bytes that are not UTF-8, make the body malformed (`decodeURIComponent` refuses
  * both, which the WHATWG decoder would have let through as literal text or U+FFFD).
  */
-function decode(text: string): string {
+export function decodeFormComponent(text: string): string {
   const plus = text.includes('+') ? text.replaceAll('+', ' ') : text
   if (!plus.includes('%')) return plus
   try {
@@ -73,15 +73,16 @@ function decode(text: string): string {
 }
 
 /**
- * A copy of `value` that shares no memory with the body. Node's URLSearchParams hands out slices of the body, and V8
- * keeps a whole parent string alive for any slice of it: a value kept for long (a dedupe key with the portal's
+ * A copy of `value` that shares no memory with the body. A value that needed no decoding is a slice of the body,
+ * and V8 keeps a whole parent string alive for any slice of it: a value kept for long (a dedupe key with the portal's
  * member_id, a dialog id in the scheduler) would pin the entire request body. Short strings are copied by V8 anyway.
  */
-function detached(value: string): string {
+export function detached(value: string): string {
   return value.length < 13 ? value : ` ${value}`.slice(1)
 }
 
-function malformed(): HttpError {
+/** The 400 for a body with invalid percent-encoding or UTF-8. */
+export function malformed(): HttpError {
   return new HttpError(400, 'MALFORMED_FORM', 'The form body has invalid percent-encoding or UTF-8')
 }
 
