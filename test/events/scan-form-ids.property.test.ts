@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs'
-import { messageAddEvent, phpHttpBuildQuery, phpUrlEncode } from '@b24-autoread/portal-sim/events'
+import { messageAddEvent, phpHttpBuildQuery, phpUrlEncode, readFixture } from '@b24-autoread/portal-sim/events'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { HttpError } from '../../src/errors.js'
@@ -92,7 +91,7 @@ describe('form id scan', () => {
 
   it('agrees with the full decoder on the captured fixtures', () => {
     for (const name of ['v2-message-add-group', 'v2-message-add-private', 'v2-join-chat', 'v1-message-add']) {
-      agrees(readFileSync(new URL(`../fixtures/${name}.form`, import.meta.url), 'utf8'))
+      agrees(readFixture(`${name}.form`))
     }
   })
 
