@@ -4,18 +4,22 @@
  */
 import type { Logger } from 'pino'
 import type { BitrixPort } from '../bitrix/port.js'
-import type { Config } from '../config.js'
 import { falseMeansDenied } from './false-means-denied.js'
 import { type GateOptions, PortalGate } from './portal-gate.js'
 import type { BuildPortal } from './portal-registry.js'
 import { imbotV2Read, imDialogRead } from './read-method.js'
 import { type ReadObserver, ReadScheduler } from './read-scheduler.js'
 
-/** The settings of a portal entry, as the config holds them. */
-export type PortalSettings = Pick<
-  Config,
-  'authMode' | 'botToken' | 'readMethod' | 'rateBurst' | 'ratePerSec' | 'maxInFlight' | 'maxPendingDialogs'
->
+/** The settings of a portal entry (the config holds them under these names; reads/ does not import the config). */
+export interface PortalSettings {
+  readonly authMode: 'webhook' | 'oauth'
+  readonly botToken: string
+  readonly readMethod: 'imbot.v2.Chat.Message.read' | 'im.dialog.read'
+  readonly rateBurst: number
+  readonly ratePerSec: number
+  readonly maxInFlight: number
+  readonly maxPendingDialogs: number
+}
 
 /** What every portal entry is built with. */
 export interface PortalEntryOptions {

@@ -3,11 +3,12 @@
  * moments (during a burst of webhook events, during the replay right after a start). After the last restart,
  * every message that got a 200 must be read on the portal, and no dialog may have been read backwards.
  */
-import { type Portal, type PortalWithBot, startPortalWithBot } from '@b24-autoread/portal-sim'
+import type { Portal } from '@b24-autoread/portal-sim'
 import type { MessageAddEvent } from '@b24-autoread/portal-sim/events'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { LmdbStore } from '../../src/store/lmdb-store.js'
-import { type ChildService, startService } from '../support/child-service.js'
+import type { ChildService } from '../support/child-service.js'
+import { type ProcessWorld, startProcessWorld } from '../support/process-world.js'
 
 const KILLS = Number(process.env.CRASH_KILLS ?? 10)
 const SEED = Number(process.env.CRASH_SEED ?? Date.now() % 1_000_000)
@@ -26,30 +27,24 @@ function seeded(seed: number): () => number {
   }
 }
 
-let world: PortalWithBot
+let world: ProcessWorld
 let portal: Portal
-let env: Record<string, string>
 let botId: number
-const children: ChildService[] = []
 
 beforeAll(async () => {
   const random = seeded(SEED + 1)
-  world = await startPortalWithBot({
+  world = await startProcessWorld({
     portal: { burst: 100_000, drainPerSec: 10_000, latencyMs: () => 2 + Math.floor(random() * 30) },
     bot: SECRETS,
     dirPrefix: 'b24-crash-',
+    // A tight budget, so reads queue in the service (as they do against a real portal) when it is killed.
+    env: { LOG_LEVEL: 'info', B24_RATE_BURST: '20', B24_RATE_PER_SEC: '20', SHUTDOWN_TIMEOUT_MS: '5000' },
   })
   portal = world.portal
   botId = world.bot.id
-  // A tight budget, so reads queue in the service (as they do against a real portal) when it is killed.
-  env = { ...world.env, LOG_LEVEL: 'info', B24_RATE_BURST: '20', B24_RATE_PER_SEC: '20', SHUTDOWN_TIMEOUT_MS: '5000' }
 })
 
-afterAll(async () => {
-  for (const child of children) if (child.process.exitCode === null) child.process.kill('SIGKILL')
-  await Promise.all(children.map((c) => c.exited))
-  await world.close()
-})
+afterAll(() => world.close())
 
 interface Sent {
   readonly dialogId: string
@@ -99,8 +94,7 @@ describe('crash recovery', () => {
 
     const startMs: number[] = []
     for (let life = 0; life < KILLS; life++) {
-      const child = await startService(env)
-      children.push(child)
+      const child = await world.start()
       startMs.push(child.startMs)
       // Each life writes in dialogs of its own, so a later message can never cover a lost read.
       // (Group chat numbers far above the ids the portal gives private chats.)
@@ -120,8 +114,7 @@ describe('crash recovery', () => {
     portal.setDown(false)
 
     // The last life gets no new input: whatever it reads, it reads from the store alone.
-    const last = await startService(env)
-    children.push(last)
+    const last = await world.start()
     const highest = new Map<string, number>()
     for (const { dialogId, messageId } of acked) highest.set(dialogId, Math.max(highest.get(dialogId) ?? 0, messageId))
     const recoveryStarted = Date.now()
@@ -159,7 +152,7 @@ describe('crash recovery', () => {
     expect(store.pendingReads()).toEqual([])
     await store.close()
 
-    const printed = children.map((c) => c.printed()).join('')
+    const printed = world.children.map((c) => c.printed()).join('')
     for (const secret of [SECRETS.botToken, SECRETS.applicationToken, portal.webhookSecret]) {
       expect(printed).not.toContain(secret)
     }

@@ -2,43 +2,31 @@
  * Graceful shutdown of the real process: SIGTERM stops intake (503), drains, flushes pending reads in batches
  * within SHUTDOWN_TIMEOUT_MS and exits 0, leaving what it could not read in the store; a second signal exits at once.
  */
-import { type Portal, type PortalWithBot, startPortalWithBot } from '@b24-autoread/portal-sim'
+import type { Portal } from '@b24-autoread/portal-sim'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { LmdbStore } from '../../src/store/lmdb-store.js'
-import { type ChildService, startService } from '../support/child-service.js'
+import type { ChildService } from '../support/child-service.js'
+import { type ProcessWorld, startProcessWorld } from '../support/process-world.js'
 
 const SECRETS = { botToken: 'shutdown-bot-token-77aa01', applicationToken: 'shutdown-app-token-3c5e9f' }
 
-let world: PortalWithBot
+let world: ProcessWorld
 let portal: Portal
 let botId: number
-let env: Record<string, string>
-const children: ChildService[] = []
 
 beforeEach(async () => {
-  world = await startPortalWithBot({
-    portal: { burst: 1_000, drainPerSec: 1_000 },
+  world = await startProcessWorld({
     bot: SECRETS,
     dirPrefix: 'b24-shutdown-',
+    env: { LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT_MS: '2000' },
   })
   portal = world.portal
   botId = world.bot.id
-  env = { ...world.env, LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT_MS: '2000' }
 })
 
-afterEach(async () => {
-  for (const child of children.splice(0)) {
-    if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill('SIGKILL')
-    await child.exited
-  }
-  await world.close()
-})
+afterEach(() => world.close())
 
-async function start(extra: Record<string, string> = {}): Promise<ChildService> {
-  const child = await startService({ ...env, ...extra })
-  children.push(child)
-  return child
-}
+const start = (extra: Record<string, string> = {}): Promise<ChildService> => world.start(extra)
 
 /** A user writes in `dialogId` and the event is delivered to `child`; returns the answer and the message id. */
 async function userWrites(child: ChildService, dialogId: string) {

@@ -4,10 +4,11 @@
  * TLS errors, a refused bot token, a wrong webhook secret, config errors, a crash and the recovery after it), and
  * everything they wrote to stdout and stderr is searched for every secret, plain and percent-encoded.
  */
-import { type Portal, type PortalWithBot, startPortalWithBot } from '@b24-autoread/portal-sim'
+import type { Portal } from '@b24-autoread/portal-sim'
 import { phpHttpBuildQuery, v1MessageAddEvent } from '@b24-autoread/portal-sim/events'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { type ChildService, runService, startService } from '../support/child-service.js'
+import { type ProcessWorld, startProcessWorld } from '../support/process-world.js'
 
 const SECRETS = {
   botToken: 'leak-bot-token-0f9e8d7c',
@@ -21,42 +22,30 @@ const SECRETS = {
   badConfigSecret: 'leak-config-secret-9z8y7x',
 }
 
-let world: PortalWithBot
+let world: ProcessWorld
 let portal: Portal
 let botId: number
 let botAccessToken: string
-let base: Record<string, string>
-const children: ChildService[] = []
 
 beforeAll(async () => {
-  world = await startPortalWithBot({
-    portal: { burst: 1_000, drainPerSec: 1_000 },
+  world = await startProcessWorld({
     bot: { botToken: SECRETS.botToken, applicationToken: SECRETS.applicationToken },
     dirPrefix: 'b24-secrets-',
+    env: {
+      LOG_LEVEL: 'trace',
+      B24_EVENTS_SECRET: SECRETS.eventsSecret,
+      B24_REQUEST_TIMEOUT_MS: '400',
+      SHUTDOWN_TIMEOUT_MS: '1000',
+    },
   })
   portal = world.portal
   botId = world.bot.id
   botAccessToken = world.bot.accessToken
-  base = {
-    ...world.env,
-    LOG_LEVEL: 'trace',
-    B24_EVENTS_SECRET: SECRETS.eventsSecret,
-    B24_REQUEST_TIMEOUT_MS: '400',
-    SHUTDOWN_TIMEOUT_MS: '1000',
-  }
 })
 
-afterAll(async () => {
-  for (const child of children) if (child.process.exitCode === null) child.process.kill('SIGKILL')
-  await Promise.all(children.map((c) => c.exited))
-  await world.close()
-})
+afterAll(() => world.close())
 
-async function start(env: Record<string, string> = {}): Promise<ChildService> {
-  const child = await startService({ ...base, ...env })
-  children.push(child)
-  return child
-}
+const start = (env: Record<string, string> = {}): Promise<ChildService> => world.start(env)
 
 async function post(child: ChildService, body: string, path = `/bitrix24/events/${SECRETS.eventsSecret}`) {
   const res = await fetch(`${child.url}${path}`, {
@@ -151,9 +140,8 @@ describe('no secret in anything the process prints', () => {
       })(),
       // 4. SDK transport errors: an untrusted certificate, and nothing listening.
       (async () => {
-        const { B24_CA_FILE: _ca, ...untrustedEnv } = base
-        const untrusted = await startService({ ...untrustedEnv, ...memory })
-        children.push(untrusted)
+        const { B24_CA_FILE: _ca, ...untrustedEnv } = world.serviceEnv
+        const untrusted = world.keep(await startService({ ...untrustedEnv, ...memory }))
         expect((await userWrites(untrusted, 'chat46')).status).toBe(200)
         await vi.waitFor(() => expect(untrusted.printed()).toContain('read failed, will retry'), { timeout: 5_000 })
         await stop(untrusted)
@@ -178,7 +166,7 @@ describe('no secret in anything the process prints', () => {
           LOG_LEVEL: 'loud',
           STATE_STORE: 'paper',
         })
-        children.push(bad)
+        world.keep(bad)
         expect((await bad.exited).code).toBe(1)
         for (const name of ['B24_WEBHOOK_URL', 'B24_BOT_ID', 'B24_EVENTS_SECRET', 'LOG_LEVEL', 'STATE_STORE']) {
           expect(bad.printed()).toContain(name)
@@ -186,7 +174,7 @@ describe('no secret in anything the process prints', () => {
       })(),
     ])
 
-    const printed = children.map((c) => c.printed()).join('\n')
+    const printed = world.children.map((c) => c.printed()).join('\n')
     expect(printed).toContain('message read')
     expect(printed).toContain('read dropped')
     expect(printed).toContain('request rejected')
