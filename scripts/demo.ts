@@ -5,7 +5,6 @@
  */
 import { Writable } from 'node:stream'
 import { startPortalWithBot } from '@b24-autoread/portal-sim'
-import { phpHttpBuildQuery } from '@b24-autoread/portal-sim/events'
 import { startService } from '../src/start-service.js'
 
 const say = (text: string) => console.log(text)
@@ -34,12 +33,8 @@ say(`b24-autoread:              ${service.url}, bot #${bot.id} "${bot.code}"\n`)
 
 async function userWrites(dialogId: string, authorId: number, text: string) {
   const sent = portal.userSends({ botId: bot.id, dialogId, authorId, text })
-  const res = await fetch(eventsUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: phpHttpBuildQuery(sent.event),
-  })
-  return { ...sent, status: res.status }
+  const { status } = await portal.deliver(sent.event, eventsUrl)
+  return { ...sent, status }
 }
 
 async function waitRead(dialogId: string, messageId: number): Promise<number> {
