@@ -62,6 +62,13 @@ async function userWrites(child: ChildService, dialogId: string) {
   return { ...sent, status: await post(child, phpHttpBuildQuery(sent.event)) }
 }
 
+/** A user writes in `dialogId` to `child`, which answers 200 and then prints `line`; then `child` is stopped. */
+async function writesThenPrints(child: ChildService, dialogId: string, line: string) {
+  expect((await userWrites(child, dialogId)).status).toBe(200)
+  await vi.waitFor(() => expect(child.printed()).toContain(line), { timeout: 5_000 })
+  await stop(child)
+}
+
 async function stop(child: ChildService, signal: NodeJS.Signals = 'SIGTERM') {
   child.process.kill(signal)
   await child.exited
@@ -125,35 +132,27 @@ describe('no secret in anything the process prints', () => {
       // 3. The portal refuses the bot token (a terminal portal error), and a wrong webhook secret (401).
       (async () => {
         const wrongToken = await start({ ...memory, B24_BOT_TOKEN: SECRETS.wrongBotToken })
-        expect((await userWrites(wrongToken, 'chat44')).status).toBe(200)
-        await vi.waitFor(() => expect(wrongToken.printed()).toContain('BOT_OWNERSHIP_ERROR'), { timeout: 5_000 })
-        await stop(wrongToken)
+        await writesThenPrints(wrongToken, 'chat44', 'BOT_OWNERSHIP_ERROR')
       })(),
       (async () => {
         const wrongHook = await start({
           ...memory,
           B24_WEBHOOK_URL: portal.webhookUrl.replace(portal.webhookSecret, SECRETS.wrongWebhookSecret),
         })
-        expect((await userWrites(wrongHook, 'chat45')).status).toBe(200)
-        await vi.waitFor(() => expect(wrongHook.printed()).toContain('read dropped'), { timeout: 5_000 })
-        await stop(wrongHook)
+        await writesThenPrints(wrongHook, 'chat45', 'read dropped')
       })(),
       // 4. SDK transport errors: an untrusted certificate, and nothing listening.
       (async () => {
         const { B24_CA_FILE: _ca, ...untrustedEnv } = world.serviceEnv
         const untrusted = world.keep(await startService({ ...untrustedEnv, ...memory }))
-        expect((await userWrites(untrusted, 'chat46')).status).toBe(200)
-        await vi.waitFor(() => expect(untrusted.printed()).toContain('read failed, will retry'), { timeout: 5_000 })
-        await stop(untrusted)
+        await writesThenPrints(untrusted, 'chat46', 'read failed, will retry')
       })(),
       (async () => {
         const refused = await start({
           ...memory,
           B24_WEBHOOK_URL: `https://127.0.0.1:1/rest/1/${portal.webhookSecret}/`,
         })
-        expect((await userWrites(refused, 'chat47')).status).toBe(200)
-        await vi.waitFor(() => expect(refused.printed()).toContain('read failed, will retry'), { timeout: 5_000 })
-        await stop(refused)
+        await writesThenPrints(refused, 'chat47', 'read failed, will retry')
       })(),
       // 5. Config errors: exit 1 with every problem named on stderr, and no secret value repeated.
       (async () => {
