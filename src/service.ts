@@ -122,6 +122,7 @@ export async function buildService(config: Config, parts: ServiceParts): Promise
     handlers: parts.handlers ?? [],
     api: botApi(config.authMode === 'oauth' ? undefined : config.botToken),
     log,
+    handlerTimeoutMs: config.handlerTimeoutMs,
     ...(progress ? { onReadRefused: (id) => progress.readRefused(id), onDone: (e) => progress.onProcessed(e) } : {}),
   })
   const seen = new RecentKeys(SEEN_CAPACITY)

@@ -5,6 +5,11 @@
  * handler called `next()`, one stopped the chain, or one threw). A handler that wants the read sent sooner calls
  * `ctx.markRead()` itself; nothing can prevent it. A handler that throws is logged as a `PipelineError` (code
  * `HANDLER_FAILED`, the handler's error as its cause) with the event's ids.
+ *
+ * The timeout rule: a pipeline still running after `handlerTimeoutMs` counts as ended for the read and for the
+ * lane. The read is requested, the late handler is logged with the event's ids, and the lane moves on: the next
+ * event of the dialog may start while the late handler still runs, and the concurrency slot is free again. So
+ * hung handlers never stall a dialog or the service; a late handler that finishes (or throws) later is logged again.
  */
 import type { Logger } from 'pino'
 import { PipelineError } from '../errors.js'
@@ -35,6 +40,8 @@ export interface EventRunnerOptions {
   readonly requestRead: RequestRead
   readonly api: (event: BotEvent) => BotApiCall
   readonly log: Logger
+  /** How long the pipeline may run before the read is requested anyway and the lane moves on (ms). */
+  readonly handlerTimeoutMs: number
   /** Called when an event has passed the whole pipeline (or failed in it). */
   readonly onDone?: (event: BotEvent, failed: boolean) => void
 }
@@ -79,8 +86,17 @@ export function createEventRunner(
         },
       }
       let failed = false
+      const startedAt = Date.now()
+      const running = pipeline(ctx)
       try {
-        await pipeline(ctx)
+        if ((await outlast(running, options.handlerTimeoutMs)) === 'late') {
+          const timeoutMs = options.handlerTimeoutMs
+          log.warn({ timeoutMs }, 'a handler is still running after HANDLER_TIMEOUT_MS; the message is marked read')
+          running.then(
+            () => log.warn({ elapsedMs: Date.now() - startedAt }, 'a late handler finished'),
+            (err) => log.error({ err: new PipelineError(ids, err) }, 'a late handler failed'),
+          )
+        }
       } catch (err) {
         failed = true
         log.error({ err: new PipelineError(ids, err) }, 'a handler failed; the message is still marked read')
@@ -90,5 +106,18 @@ export function createEventRunner(
         options.onDone?.(event, failed)
       }
     })
+  }
+}
+
+/** Settles as `running` does, or with 'late' once `ms` have passed first (the timer never outlives the race). */
+async function outlast(running: Promise<void>, ms: number): Promise<'done' | 'late'> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), ms)
+  })
+  try {
+    return await Promise.race([running.then(() => 'done' as const), late])
+  } finally {
+    clearTimeout(timer)
   }
 }
