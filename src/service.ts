@@ -131,7 +131,7 @@ export async function buildService(config: Config, parts: ServiceParts): Promise
   const accept = createIntake({
     botIds,
     seen,
-    run: (event, receivedAt, trace) => runnerOf(portals.forEvent(event))(event, receivedAt, trace),
+    run: (event, receivedAt, trace, durable) => runnerOf(portals.forEvent(event))(event, receivedAt, trace, durable),
     persist: persistEvent(store),
     canAcceptRead: (botId, dialogId) => portals.entries().every((e) => e.reads.canAccept(botId, dialogId)),
     log,

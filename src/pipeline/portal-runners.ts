@@ -9,10 +9,10 @@ import type { BotApiOf } from './bot-api.js'
 import type { Middleware } from './compose.js'
 import type { EventContext } from './context.js'
 import type { Lanes } from './lanes.js'
-import { createEventRunner } from './run-event.js'
+import { createEventRunner, type RunEvent } from './run-event.js'
 
-/** An event runner: `run(event, receivedAt, trace?)`, false when the lanes are full. */
-export type EventRunner = ReturnType<typeof createEventRunner>
+/** An event runner: `run(event, receivedAt, trace?, durable?)`, false when the lanes are full. */
+export type EventRunner = RunEvent
 
 /** What the runners share. */
 export interface PortalRunnersOptions {

@@ -6,6 +6,11 @@
  * `ctx.markRead()` itself; nothing can prevent it. A handler that throws is logged as a `PipelineError` (code
  * `HANDLER_FAILED`, the handler's error as its cause) with the event's ids.
  *
+ * The durability rule: when intake passes `durable` (the write of the event's pending read), the read is requested
+ * only once it resolved, and never when it failed. Handlers start at once; only the read waits. A read sent before
+ * its pending mark is on disk could be confirmed by the portal and then, after a crash, be followed by the replay
+ * of an older stored mark: a dialog read backwards.
+ *
  * The timeout rule: a pipeline still running after `handlerTimeoutMs` counts as ended for the read and for the
  * lane. The read is requested, the late handler is logged with the event's ids, and the lane moves on: the next
  * event of the dialog may start while the late handler still runs, and the concurrency slot is free again. So
@@ -56,12 +61,13 @@ export function eventIds(event: BotEvent): Record<string, string | number> {
   return ids
 }
 
-/** Builds `run(event, receivedAt, trace?)`: false when the lanes are full (nothing was queued). */
-export function createEventRunner(
-  options: EventRunnerOptions,
-): (event: BotEvent, receivedAt: number, trace?: EventTrace) => boolean {
+/** Runs one event; false when the lanes are full (nothing was queued). `durable`: see the durability rule. */
+export type RunEvent = (event: BotEvent, receivedAt: number, trace?: EventTrace, durable?: Promise<unknown>) => boolean
+
+/** Builds `run(event, receivedAt, trace?, durable?)`: false when the lanes are full (nothing was queued). */
+export function createEventRunner(options: EventRunnerOptions): RunEvent {
   const pipeline = compose<EventContext>([logEvent, ...options.handlers])
-  return (event, receivedAt, trace) => {
+  return (event, receivedAt, trace, durable) => {
     const dialog = event.type === 'ONIMBOTV2DELETE' ? '-' : event.chat.dialogId
     return options.lanes.push(`${event.bot.id}|${dialog}`, async () => {
       const ids = eventIds(event)
@@ -76,13 +82,17 @@ export function createEventRunner(
         markRead() {
           if (read || event.type !== 'ONIMBOTV2MESSAGEADD') return
           read = true
-          options.requestRead({
-            botId: event.bot.id,
-            dialogId: event.chat.dialogId,
-            messageId: event.message.id,
-            receivedAt,
-            trace: { ...trace, ...(event.eventId !== undefined ? { eventId: event.eventId } : {}) },
-          })
+          const request = () =>
+            options.requestRead({
+              botId: event.bot.id,
+              dialogId: event.chat.dialogId,
+              messageId: event.message.id,
+              receivedAt,
+              trace: { ...trace, ...(event.eventId !== undefined ? { eventId: event.eventId } : {}) },
+            })
+          // Not stored: intake answers 503 and Bitrix24 delivers the event again, read then.
+          if (durable === undefined) request()
+          else durable.then(request, () => log.warn('read not requested: the event could not be stored'))
         },
       }
       let failed = false
@@ -103,11 +113,16 @@ export function createEventRunner(
       } finally {
         // The one place a message is marked read (see the rule above); a no-op if a handler already did.
         ctx.markRead()
-        options.onDone?.(event, failed)
+        // After the read request, which may wait for `durable`: fetch progress counts on that order.
+        if (durable === undefined) options.onDone?.(event, failed)
+        else durable.then(() => options.onDone?.(event, failed), ignore)
       }
     })
   }
 }
+
+/** A failed `durable` write is reported by intake (503); the runner has nothing to add. */
+const ignore = (): void => {}
 
 /** Settles as `running` does, or with 'late' once `ms` have passed first (the timer never outlives the race). */
 async function outlast(running: Promise<void>, ms: number): Promise<'done' | 'late'> {
