@@ -19,6 +19,7 @@
 import type { Logger } from 'pino'
 import { PipelineError } from '../errors.js'
 import type { BotEvent } from '../events/types.js'
+import { waitAtMost } from '../util/wait-at-most.js'
 import { compose, type Middleware } from './compose.js'
 import type { BotApiCall, EventContext } from './context.js'
 import { logEvent } from './handlers/log-event.js'
@@ -99,7 +100,7 @@ export function createEventRunner(options: EventRunnerOptions): RunEvent {
       const startedAt = Date.now()
       const running = pipeline(ctx)
       try {
-        if ((await outlast(running, options.handlerTimeoutMs)) === 'late') {
+        if (!(await waitAtMost(running, options.handlerTimeoutMs))) {
           const timeoutMs = options.handlerTimeoutMs
           log.warn({ timeoutMs }, 'a handler is still running after HANDLER_TIMEOUT_MS; the message is marked read')
           running.then(
@@ -123,16 +124,3 @@ export function createEventRunner(options: EventRunnerOptions): RunEvent {
 
 /** A failed `durable` write is reported by intake (503); the runner has nothing to add. */
 const ignore = (): void => {}
-
-/** Settles as `running` does, or with 'late' once `ms` have passed first (the timer never outlives the race). */
-async function outlast(running: Promise<void>, ms: number): Promise<'done' | 'late'> {
-  let timer: NodeJS.Timeout | undefined
-  const late = new Promise<'late'>((resolve) => {
-    timer = setTimeout(() => resolve('late'), ms)
-  })
-  try {
-    return await Promise.race([running.then(() => 'done' as const), late])
-  } finally {
-    clearTimeout(timer)
-  }
-}
