@@ -58,12 +58,14 @@ export interface Config {
   readonly ratePerSec: number
   /** Most REST requests in flight to one portal at once. */
   readonly maxInFlight: number
-  /** Upper bound on dialogs with a pending read; beyond it the oldest pending dialog is read at once and dropped. */
+  /** Upper bound on dialogs with a pending read; beyond it a new dialog's event is refused with 503 `OVERLOADED`. */
   readonly maxPendingDialogs: number
   /** Most dialogs whose events run through the pipeline at once. */
   readonly pipelineConcurrency: number
   /** Most events accepted but not yet through the pipeline; beyond it intake answers 503. */
   readonly maxQueuedEvents: number
+  /** How long handlers may run on one event before its read is requested anyway and the dialog's lane moves on. */
+  readonly handlerTimeoutMs: number
   readonly bodyLimitBytes: number
   readonly requestTimeoutMs: number
   /** `webhook` (default) or `fetch` (poll `imbot.v2.Event.get`; no webhook route is served). */
@@ -213,6 +215,7 @@ export function loadConfig(env: Env): Config {
     maxPendingDialogs: int('MAX_PENDING_DIALOGS', 200_000, 1, 10_000_000),
     pipelineConcurrency: int('PIPELINE_CONCURRENCY', 64, 1, 10_000),
     maxQueuedEvents: int('MAX_QUEUED_EVENTS', 100_000, 1, 10_000_000),
+    handlerTimeoutMs: int('HANDLER_TIMEOUT_MS', 5_000, 1, 600_000),
     bodyLimitBytes: int('BODY_LIMIT_BYTES', 256 * 1024, 1024, 16 * 1024 * 1024),
     requestTimeoutMs: int('B24_REQUEST_TIMEOUT_MS', 15_000, 100, 120_000),
     eventMode,

@@ -122,6 +122,7 @@ export async function buildService(config: Config, parts: ServiceParts): Promise
     handlers: parts.handlers ?? [],
     api: botApi(config.authMode === 'oauth' ? undefined : config.botToken),
     log,
+    handlerTimeoutMs: config.handlerTimeoutMs,
     ...(progress ? { onReadRefused: (id) => progress.readRefused(id), onDone: (e) => progress.onProcessed(e) } : {}),
   })
   const seen = new RecentKeys(SEEN_CAPACITY)
@@ -130,7 +131,7 @@ export async function buildService(config: Config, parts: ServiceParts): Promise
   const accept = createIntake({
     botIds,
     seen,
-    run: (event, receivedAt, trace) => runnerOf(portals.forEvent(event))(event, receivedAt, trace),
+    run: (event, receivedAt, trace, durable) => runnerOf(portals.forEvent(event))(event, receivedAt, trace, durable),
     persist: persistEvent(store),
     canAcceptRead: (botId, dialogId) => portals.entries().every((e) => e.reads.canAccept(botId, dialogId)),
     log,

@@ -29,6 +29,7 @@ describe('loadConfig', () => {
       botId: 456,
       rateBurst: 50,
       ratePerSec: 2,
+      handlerTimeoutMs: 5_000,
     })
     expect(Object.isFrozen(config)).toBe(true)
   })
@@ -42,6 +43,14 @@ describe('loadConfig', () => {
     expect(problems.join('\n')).toMatch(/B24_BOT_TOKEN is required/)
     expect(problems.join('\n')).toMatch(/B24_APPLICATION_TOKEN .*B24_EVENTS_SECRET/)
     expect(problems.length).toBeGreaterThanOrEqual(6)
+  })
+
+  it('reads HANDLER_TIMEOUT_MS and refuses a zero or non-integer value', () => {
+    expect(loadConfig({ ...valid, HANDLER_TIMEOUT_MS: '250' }).handlerTimeoutMs).toBe(250)
+    expect(problemsOf({ ...valid, HANDLER_TIMEOUT_MS: '0' }).join('\n')).toMatch(
+      /HANDLER_TIMEOUT_MS must be an integer/,
+    )
+    expect(problemsOf({ ...valid, HANDLER_TIMEOUT_MS: '2s' }).join('\n')).toMatch(/HANDLER_TIMEOUT_MS/)
   })
 
   it('refuses to start with neither an application token nor an events secret', () => {

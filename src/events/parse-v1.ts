@@ -11,20 +11,25 @@ import type { MessageAddEvent } from './types.js'
 /** The legacy event name this parser handles. */
 export const V1_MESSAGE_ADD = 'ONIMBOTMESSAGEADD'
 
-/** v1 `CHAT_TYPE`/`MESSAGE_TYPE` letters and the v2 chat type names they correspond to. */
-const CHAT_TYPES: Readonly<Record<string, string>> = {
-  P: 'private',
-  C: 'chat',
-  O: 'open',
-  L: 'lines',
-  S: 'system',
-  N: 'channel',
-  J: 'openChannel',
-  T: 'thread',
-  A: 'copilot',
-  B: 'collab',
-  X: 'external',
-}
+/**
+ * v1 `CHAT_TYPE`/`MESSAGE_TYPE` letters and the v2 chat type names they correspond to. A Map, not a plain object:
+ * the value comes from the request, and `constructor` or `__proto__` must not find Object.prototype's members.
+ */
+const CHAT_TYPES: ReadonlyMap<string, string> = new Map(
+  Object.entries({
+    P: 'private',
+    C: 'chat',
+    O: 'open',
+    L: 'lines',
+    S: 'system',
+    N: 'channel',
+    J: 'openChannel',
+    T: 'thread',
+    A: 'copilot',
+    B: 'collab',
+    X: 'external',
+  }),
+)
 
 /**
  * Parses a v1 `ONIMBOTMESSAGEADD` body into a `MessageAddEvent`; undefined for any other body (the v2 parser
@@ -74,7 +79,7 @@ export function parseV1Event(body: unknown, botIds: ReadonlySet<number> | undefi
       isSystem: optBool(params, 'SYSTEM'),
       uuid: optString(params, 'TEMPLATE_ID') ?? '',
     },
-    chat: { id: chatId, dialogId, type: CHAT_TYPES[chatType] ?? chatType },
+    chat: { id: chatId, dialogId, type: CHAT_TYPES.get(chatType) ?? chatType },
     user: {
       id: int(user, 'ID') ?? authorId,
       isBot: optBool(user, 'IS_BOT'),

@@ -5,7 +5,7 @@
 import type { Logger } from 'pino'
 import { HttpError } from '../errors.js'
 import type { BotEvent, UnknownEvent } from '../events/types.js'
-import { type EventTrace, eventIds } from '../pipeline/run-event.js'
+import { type EventTrace, eventIds, type RunEvent } from '../pipeline/run-event.js'
 import type { RecentKeys } from './dedupe.js'
 
 /** What became of an event. */
@@ -18,7 +18,8 @@ export type Acceptance =
 export interface IntakeOptions {
   readonly botIds: ReadonlySet<number> | undefined
   readonly seen: RecentKeys
-  readonly run: (event: BotEvent, receivedAt: number, trace?: EventTrace) => boolean
+  /** Queues the event for the pipeline; `durable` is the store write its read must wait for (see run-event.ts). */
+  readonly run: RunEvent
   /** Whether a read for this dialog can be taken (false for a new dialog at the pending bound). */
   readonly canAcceptRead: (botId: number, dialogId: string) => boolean
   /** Makes the pending read durable before the event is acknowledged (no-op without a store). */
@@ -68,11 +69,11 @@ export function createIntake(
       count(event.type, 'rejected')
       throw new HttpError('OVERLOADED', { message: 'Too many dialogs are waiting for a read; retry later' })
     }
-    // The write is issued first and awaited last: the pipeline (and so the read) starts while the store commits,
-    // and the 200 still waits for durability. The store applies writes in issue order, so a read confirmed
-    // quickly clears the pending mark after it was written, never before.
+    // The write is issued first and awaited last: the pipeline starts while the store commits, and the 200 still
+    // waits for durability. The read itself waits for the write (a read confirmed before its pending mark is on
+    // disk could, after a crash, be followed by the replay of an older stored mark: a dialog read backwards).
     const persisted = options.persist?.(event)
-    const queued = options.run(event, receivedAt, trace)
+    const queued = options.run(event, receivedAt, trace, persisted)
     try {
       await persisted
     } catch (err) {

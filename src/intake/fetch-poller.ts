@@ -1,8 +1,8 @@
 /**
  * Fetch mode: polls `imbot.v2.Event.get` through the portal gate and feeds each event to the same intake as the
  * webhook. A page is worked off before the next poll, whose `offset` then confirms it (at-least-once: duplicates
- * are dropped by `eventId`). Polls again at once while `hasMore`, every `pollIntervalMs` when idle, and backs off
- * on errors.
+ * are dropped by `eventId`). While `hasMore`, polls again `MORE_PAGES_GAP_MS` after the previous page arrived
+ * (the docs ask for at least 2 s), every `pollIntervalMs` when idle, and backs off on errors.
  * @see https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/event-get.html
  */
 import type { Logger } from 'pino'
@@ -19,6 +19,9 @@ import type { FetchProgress } from './fetch-progress.js'
 
 /** The method that reads the bot's event queue. */
 export const EVENT_GET = 'imbot.v2.Event.get'
+
+/** The least wait between an `Event.get` page with `hasMore: true` and the next call, as Bitrix24 asks. */
+export const MORE_PAGES_GAP_MS = 2_000
 
 /** What the poller reports (the metrics' `FetchMetrics` fits). */
 export interface FetchObserver {
@@ -83,6 +86,7 @@ export class FetchPoller {
     log.info({ botId: this.#o.botId, offset: loaded ?? null }, 'fetch mode: polling imbot.v2.Event.get')
     while (!this.#stopped) {
       const page = await this.#poll()
+      const polledAt = Date.now()
       if (this.#stopped) break
       if (typeof page === 'string') {
         await this.#sleep(this.#backoff())
@@ -97,6 +101,7 @@ export class FetchPoller {
       if (page.events.length > 0) await this.#until(progress.idle())
       this.#o.observer?.setLag?.(lagSeconds(page.events), progress.offset ?? 0)
       if (!page.hasMore || page.events.length === 0) await this.#sleep(this.#o.pollIntervalMs)
+      else await this.#sleep(MORE_PAGES_GAP_MS - (Date.now() - polledAt))
     }
   }
 

@@ -9,10 +9,10 @@ import type { BotApiOf } from './bot-api.js'
 import type { Middleware } from './compose.js'
 import type { EventContext } from './context.js'
 import type { Lanes } from './lanes.js'
-import { createEventRunner } from './run-event.js'
+import { createEventRunner, type RunEvent } from './run-event.js'
 
-/** An event runner: `run(event, receivedAt, trace?)`, false when the lanes are full. */
-export type EventRunner = ReturnType<typeof createEventRunner>
+/** An event runner: `run(event, receivedAt, trace?, durable?)`, false when the lanes are full. */
+export type EventRunner = RunEvent
 
 /** What the runners share. */
 export interface PortalRunnersOptions {
@@ -20,6 +20,8 @@ export interface PortalRunnersOptions {
   readonly handlers: readonly Middleware<EventContext>[]
   readonly api: BotApiOf
   readonly log: Logger
+  /** How long a pipeline may run before its read is requested anyway (see run-event.ts). */
+  readonly handlerTimeoutMs: number
   /** A portal's scheduler refused a read at its bound; `eventId` is the fetch-mode event's, when it has one. */
   readonly onReadRefused?: (eventId: number | undefined) => void
   /** An event has passed the whole pipeline (or failed in it). */
@@ -42,6 +44,7 @@ export function portalRunners(options: PortalRunnersOptions): (entry: PortalEntr
         },
         api: options.api(entry),
         log,
+        handlerTimeoutMs: options.handlerTimeoutMs,
         ...(onDone ? { onDone: (event: BotEvent) => onDone(event) } : {}),
       })
       runners.set(entry, runner)

@@ -89,8 +89,15 @@ export class LmdbStore implements StateStore {
       await this.#root.committed
       return
     }
-    this.#pending.set(key, { botId: mark.botId, dialogId: mark.dialogId, messageId: mark.messageId })
-    await this.#pendingDb.put([mark.botId, mark.dialogId], mark.messageId)
+    const next = { botId: mark.botId, dialogId: mark.dialogId, messageId: mark.messageId }
+    this.#pending.set(key, next)
+    try {
+      await this.#pendingDb.put([mark.botId, mark.dialogId], mark.messageId)
+    } catch (err) {
+      // The mirror must not claim what the disk lacks; undo unless a later write has replaced this mark.
+      if (this.#pending.get(key) === next) this.#restore(key, current)
+      throw err
+    }
   }
 
   async clearPending(mark: DialogMark): Promise<void> {
@@ -99,7 +106,13 @@ export class LmdbStore implements StateStore {
     const current = this.#pending.get(key)
     if (current === undefined || current.messageId > mark.messageId) return
     this.#pending.delete(key)
-    await this.#pendingDb.remove([mark.botId, mark.dialogId])
+    try {
+      await this.#pendingDb.remove([mark.botId, mark.dialogId])
+    } catch (err) {
+      // Still on disk, so still pending in the mirror (unless a new mark was set meanwhile).
+      if (!this.#pending.has(key)) this.#restore(key, current)
+      throw err
+    }
   }
 
   pendingReads(): DialogMark[] {
@@ -167,6 +180,12 @@ export class LmdbStore implements StateStore {
     this.#open = false
     await this.#root.committed
     await this.#root.close()
+  }
+
+  /** Puts a mirror entry back as it was before a failed write. */
+  #restore(key: string, previous: DialogMark | undefined): void {
+    if (previous === undefined) this.#pending.delete(key)
+    else this.#pending.set(key, previous)
   }
 
   /** Writes that an acknowledgement depends on must fail loudly once the store is closed. */

@@ -1,5 +1,5 @@
 import { phpHttpBuildQuery } from '@b24-autoread/portal-sim/events'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { startWorld, TEST_SECRETS, type World } from '../support/service.js'
 
 const FORM = 'application/x-www-form-urlencoded'
@@ -107,9 +107,14 @@ describe('bad input gets a clear 4xx and never reaches the pipeline', () => {
     expect(res).toEqual({ status: 404, body: expect.objectContaining({ ok: false, error: 'NOT_FOUND' }) })
   })
 
-  it('never logs the presented or the expected token', () => {
+  it('never logs the presented or the expected token', async () => {
+    // Sends its own forged token (and does not count on the tests above having run).
+    const res = await send(withField(['auth', 'application_token'], 'forged-6543210'), FORM)
+    expect(res.status).toBe(401)
+    await vi.waitFor(() => expect(world.printed()).toContain('INVALID_APPLICATION_TOKEN'))
     const printed = world.printed()
     expect(printed).toContain('request rejected')
+    expect(printed).not.toContain('forged-6543210')
     expect(printed).not.toContain('forged-0123456')
     expect(printed).not.toContain(TEST_SECRETS.applicationToken)
   })

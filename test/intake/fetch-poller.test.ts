@@ -6,7 +6,7 @@ import { describe, expect, it, onTestFinished, vi } from 'vitest'
 import type { RestCall, RestOutcome } from '../../src/bitrix/port.js'
 import type { BotEvent, UnknownEvent } from '../../src/events/types.js'
 import type { Acceptance } from '../../src/intake/accept-event.js'
-import { EVENT_GET, FetchPoller } from '../../src/intake/fetch-poller.js'
+import { EVENT_GET, FetchPoller, MORE_PAGES_GAP_MS } from '../../src/intake/fetch-poller.js'
 import { FetchProgress } from '../../src/intake/fetch-progress.js'
 import { PortalGate } from '../../src/reads/portal-gate.js'
 import { fakePort, readOk } from '../support/fake-port.js'
@@ -25,9 +25,9 @@ const queued = (eventId: number, messageId: number | 'malformed') => ({
   data: messageId === 'malformed' ? { x: 1 } : messageAddEvent({ messageId }).data,
 })
 
-const page = (events: ReturnType<typeof queued>[], nextOffset: number): RestOutcome => ({
+const page = (events: ReturnType<typeof queued>[], nextOffset: number, hasMore = false): RestOutcome => ({
   ok: true,
-  result: { events, nextOffset, hasMore: false },
+  result: { events, nextOffset, hasMore },
   time: TIME,
 })
 
@@ -41,7 +41,12 @@ function setup(
   pollIntervalMs = 1,
 ) {
   const port = fakePort()
-  port.answer = (call: RestCall) => (call.method === EVENT_GET ? (answers.shift() ?? page([], 0)) : readOk(call))
+  const answeredAt: number[] = []
+  port.answer = (call: RestCall) => {
+    if (call.method !== EVENT_GET) return readOk(call)
+    answeredAt.push(Date.now())
+    return answers.shift() ?? page([], 0)
+  }
   const offsets = new MemoryOffsetStore()
   // Every read counts as confirmed, so an event is done once the pipeline has processed it.
   const progress = new FetchProgress({ store: offsets, confirmedId: () => Number.MAX_SAFE_INTEGER, log })
@@ -70,7 +75,7 @@ function setup(
   onTestFinished(() => poller.stop())
   const polls = () =>
     port.recorded.flatMap((r) => (r.kind === 'call' && r.call.method === EVENT_GET ? [r.call.params] : []))
-  return { poller, fed, offsets, observer, polls }
+  return { poller, fed, offsets, observer, polls, answeredAt }
 }
 
 describe('fetch poller', () => {
@@ -118,4 +123,15 @@ describe('fetch poller', () => {
     await poller.stop()
     expect(polls()).toHaveLength(1)
   })
+
+  it('waits at least 2 s after a page with hasMore before it asks for the next one', async () => {
+    const more = [page([queued(50, 500)], 51, true), page([queued(51, 510)], 52, true), page([queued(52, 520)], 53)]
+    const { poller, fed, answeredAt } = setup(more)
+    poller.start()
+    await vi.waitFor(() => expect(fed).toEqual([50, 51, 52]), { interval: 10, timeout: 15_000 })
+    expect(MORE_PAGES_GAP_MS).toBe(2_000)
+    const gaps = answeredAt.slice(1, 3).map((at, i) => at - (answeredAt[i] ?? at))
+    // Timers may fire up to a millisecond early against Date.now's rounding.
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(MORE_PAGES_GAP_MS - 1)
+  }, 20_000)
 })

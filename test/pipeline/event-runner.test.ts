@@ -18,7 +18,11 @@ function eventOf(body: object): BotEvent {
 }
 
 /** A runner over fresh lanes; reads and finished events are recorded. */
-function runner(handlers: Middleware<EventContext>[], lanes = new Lanes({ concurrency: 4, maxQueued: 100 })) {
+function runner(
+  handlers: Middleware<EventContext>[],
+  lanes = new Lanes({ concurrency: 4, maxQueued: 100 }),
+  handlerTimeoutMs = 5_000,
+) {
   const reads: Array<Parameters<RequestRead>[0]> = []
   const done: Array<{ type: string; failed: boolean }> = []
   const sink = memoryLogLines()
@@ -29,6 +33,7 @@ function runner(handlers: Middleware<EventContext>[], lanes = new Lanes({ concur
     requestRead: (read) => reads.push(read),
     api: () => api,
     log: pino({ level: 'info' }, sink),
+    handlerTimeoutMs,
     onDone: (event, failed) => done.push({ type: event.type, failed }),
   })
   return { run, reads, done, lanes, logs: sink.lines, api }
@@ -116,5 +121,50 @@ describe('event runner', () => {
     run(eventOf(messageAddEvent()), 1)
     await lanes.idle()
     expect(given).toBe(api)
+  })
+
+  it('reads the message of a handler that never ends once the timeout passes, and logs it with the ids', async () => {
+    const hung: Middleware<EventContext> = () => new Promise<void>(() => {})
+    const { run, reads, done, lanes, logs } = runner([hung], undefined, 30)
+    run(eventOf(messageAddEvent({ dialogId: 'chat7', messageId: 41 })), 1, { reqId: 'r9' })
+    await vi.waitFor(() => expect(reads.map((r) => r.messageId)).toEqual([41]), { timeout: 5_000 })
+    await lanes.idle()
+    expect(done).toEqual([{ type: 'ONIMBOTV2MESSAGEADD', failed: false }])
+    const line = logs.map((l) => JSON.parse(l)).find((l) => l.msg.includes('HANDLER_TIMEOUT_MS'))
+    expect(line).toMatchObject({ level: 40, dialogId: 'chat7', messageId: 41, botId: 456, reqId: 'r9', timeoutMs: 30 })
+  })
+
+  it('logs a late handler again when it finally throws', async () => {
+    let fail: (err: Error) => void = () => {}
+    const late: Middleware<EventContext> = () =>
+      new Promise<void>((_resolve, reject) => {
+        fail = reject
+      })
+    const { run, reads, lanes, logs } = runner([late], undefined, 20)
+    run(eventOf(messageAddEvent({ messageId: 5 })), 1)
+    await lanes.idle()
+    expect(reads.map((r) => r.messageId)).toEqual([5])
+    fail(new Error('late bug'))
+    await vi.waitFor(() => {
+      const line = logs.map((l) => JSON.parse(l)).find((l) => l.msg === 'a late handler failed')
+      expect(line).toMatchObject({ level: 50, messageId: 5, err: { code: 'HANDLER_FAILED' } })
+    })
+  })
+
+  it('keeps serving other dialogs and the next events of a dialog when every slot holds a hung handler', async () => {
+    const hung = new Set([1, 2, 3, 4, 5, 6, 7, 8])
+    const handler: Middleware<EventContext> = async (ctx, next) => {
+      if (ctx.event.type === 'ONIMBOTV2MESSAGEADD' && hung.has(ctx.event.message.id)) await new Promise(() => {})
+      await next()
+    }
+    // Twice as many hung handlers as slots; each dialog's second event comes after its hung one.
+    const { run, reads, lanes } = runner([handler], new Lanes({ concurrency: 4, maxQueued: 100 }), 30)
+    for (const id of hung) run(eventOf(messageAddEvent({ dialogId: `chat${id}`, messageId: id })), 1)
+    for (const id of hung) run(eventOf(messageAddEvent({ dialogId: `chat${id}`, messageId: 100 + id })), 1)
+    run(eventOf(messageAddEvent({ dialogId: 'chat999', messageId: 999 })), 1)
+    await lanes.idle()
+    expect(reads.map((r) => r.messageId).sort((a, b) => a - b)).toEqual([
+      1, 2, 3, 4, 5, 6, 7, 8, 101, 102, 103, 104, 105, 106, 107, 108, 999,
+    ])
   })
 })

@@ -29,6 +29,7 @@ async function run(event: BotEvent, handlers: Middleware<EventContext>[], order:
     },
     api: () => vi.fn(),
     log: createLogger({ level: 'info', destination: sink }),
+    handlerTimeoutMs: 5_000,
   })
   expect(runner(event, Date.now())).toBe(true)
   await lanes.idle()

@@ -177,21 +177,39 @@ describe('read scheduler', () => {
     expect(confirmed).toHaveLength(1)
   })
 
-  it('serves dialogs fairly: a busy dialog does not starve the others', async () => {
+  it('serves dialogs fairly: a dialog that always has a new message does not starve the others', async () => {
     const { port, reads } = setup({ maxInFlight: 1 })
     port.batchAnswer = () => ({
       ok: false,
       error: { code: 'ERROR_BATCH_METHOD_NOT_ALLOWED', status: 405, message: 'no' },
     })
+    // Each read of the busy dialog brings its next message while it is in flight, so that coalescing cannot help:
+    // the busy dialog has a read due after every one of its reads, 30 times.
+    let next = 2
+    port.answer = (call) => {
+      if (call.params.dialogId === 'busy' && next <= 30)
+        reads.request({ botId: 1, dialogId: 'busy', messageId: next++ })
+      return readOk(call)
+    }
+    // First the portal refuses a batch, so that every read after it is a single call, one at a time.
     port.hold()
-    reads.request({ botId: 1, dialogId: 'busy', messageId: 1 })
+    reads.request({ botId: 1, dialogId: 'warm1', messageId: 1 })
     await vi.waitFor(() => expect(port.recorded).toHaveLength(1))
-    reads.request({ botId: 1, dialogId: 'quiet', messageId: 1 })
-    for (let i = 2; i < 50; i++) reads.request({ botId: 1, dialogId: 'busy', messageId: i })
+    for (const dialogId of ['warm2', 'warm3']) reads.request({ botId: 1, dialogId, messageId: 1 })
     port.release()
     await reads.idle()
-    const order = sentIds(port).map(([d]) => d)
-    expect(order.indexOf('quiet')).toBeLessThanOrEqual(2)
+    expect(reads.batchAllowed).toBe(false)
+    const before = port.recorded.length
+    port.hold()
+    reads.request({ botId: 1, dialogId: 'busy', messageId: 1 })
+    await vi.waitFor(() => expect(port.recorded).toHaveLength(before + 1))
+    for (const dialogId of ['quiet1', 'quiet2', 'quiet3']) reads.request({ botId: 1, dialogId, messageId: 1 })
+    port.release()
+    await reads.idle()
+    const order = port.recorded.slice(before).flatMap((r) => (r.kind === 'call' ? [r.call.params.dialogId] : []))
+    expect(order.filter((d) => d === 'busy')).toHaveLength(30)
+    // Round-robin: after the busy dialog's first read come the three that waited, before its second.
+    expect(order.slice(0, 5)).toEqual(['busy', 'quiet1', 'quiet2', 'quiet3', 'busy'])
   })
 
   it('refuses a new dialog at the pending bound and says so in the log', async () => {

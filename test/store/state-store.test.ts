@@ -1,13 +1,18 @@
+import { execFile } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import path, { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
 import { LmdbStore } from '../../src/store/lmdb-store.js'
 import { MemoryStore } from '../../src/store/memory-store.js'
 import { RedisStore } from '../../src/store/redis-store.js'
 import { type StateStore, StoreClosedError } from '../../src/store/state-store.js'
 import { redisServerBinary, TestRedisServer } from '../support/redis-server.js'
 
+const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+const execFileAsync = promisify(execFile)
 const dirs: string[] = []
 const stores: StateStore[] = []
 
@@ -137,21 +142,53 @@ describe('lmdb state store on disk', () => {
     expect(second.offset('events')).toBe(99)
   })
 
-  it('keeps at most the newest confirmed watermarks across a reopen', async () => {
+  it('keeps the most recently confirmed watermarks across a reopen, and forgets the oldest', async () => {
     const dir = tempDir()
     const first = await LmdbStore.open({ dir })
-    for (let i = 1; i <= 30; i++) await first.saveConfirmed({ botId: 7, dialogId: `chat${i}`, messageId: i })
+    // Stored times have a resolution of one second: each watermark is confirmed a second after the one before.
+    vi.useFakeTimers({ toFake: ['Date'], now: new Date('2026-01-01T00:00:00Z') })
+    try {
+      for (let i = 1; i <= 30; i++) {
+        vi.setSystemTime(Date.UTC(2026, 0, 1, 0, 0, 0) + i * 1000)
+        // Confirmed in an order unlike the keys' order, so that key order cannot pass for time order.
+        const n = ((i * 7) % 30) + 1
+        await first.saveConfirmed({ botId: 7, dialogId: `chat${n}`, messageId: n })
+      }
+    } finally {
+      vi.useRealTimers()
+    }
     await first.close()
     const second = await track(LmdbStore.open({ dir, confirmedCapacity: 10 }))
-    const kept = Array.from({ length: 30 }, (_, i) => second.confirmedId(7, `chat${i + 1}`)).filter((id) => id > 0)
-    expect(kept).toHaveLength(10)
+    const kept = Array.from({ length: 30 }, (_, i) => i + 1).filter((n) => second.confirmedId(7, `chat${n}`) > 0)
+    const newest = Array.from({ length: 10 }, (_, k) => (((21 + k) * 7) % 30) + 1).sort((a, b) => a - b)
+    expect(kept).toEqual(newest)
   })
 
-  it('a write that resolved is on disk for a second reader of the directory', async () => {
+  it('a write that resolved is on disk for a second process reading the directory', async () => {
     const dir = tempDir()
     const writer = await track(LmdbStore.open({ dir }))
     await writer.savePending({ botId: 7, dialogId: 'chat9', messageId: 90 })
-    const reader = await track(LmdbStore.open({ dir }))
-    expect(reader.pendingReads()).toEqual([{ botId: 7, dialogId: 'chat9', messageId: 90 }])
+    await writer.saveConfirmed({ botId: 7, dialogId: 'chat8', messageId: 80 })
+    const seen = await readInChildProcess(dir, ['7|chat8'])
+    expect(seen).toEqual({ pending: [{ botId: 7, dialogId: 'chat9', messageId: 90 }], confirmed: { '7|chat8': 80 } })
+  })
+
+  it('leaves the pending mirror as it was when a write fails', async () => {
+    const store = await track(LmdbStore.open({ dir: tempDir() }))
+    await store.savePending({ botId: 7, dialogId: 'chat1', messageId: 3 })
+    // LMDB refuses keys over 1978 bytes: a write that fails for a reason of the store's own.
+    const tooLong = { botId: 7, dialogId: `chat${'9'.repeat(3000)}`, messageId: 5 }
+    await expect(store.savePending(tooLong)).rejects.toThrow(/key size/i)
+    expect(store.pendingReads()).toEqual([{ botId: 7, dialogId: 'chat1', messageId: 3 }])
+    // The store still works after the failure, and the failed mark is not on disk either.
+    await store.savePending({ botId: 7, dialogId: 'chat2', messageId: 4 })
+    expect(store.pendingReads()).toHaveLength(2)
   })
 })
+
+/** What a separate process finds in `dir` (see read-store-child.ts). */
+async function readInChildProcess(dir: string, dialogs: string[]): Promise<unknown> {
+  const child = path.join(ROOT, 'test/support/read-store-child.ts')
+  const { stdout } = await execFileAsync(process.execPath, ['--import', 'tsx', child, dir, ...dialogs], { cwd: ROOT })
+  return JSON.parse(stdout)
+}

@@ -7,6 +7,7 @@ import type { Middleware } from '../../src/pipeline/compose.js'
 import type { EventContext } from '../../src/pipeline/context.js'
 import type { RunningService } from '../../src/service.js'
 import { startService } from '../../src/start-service.js'
+import { LmdbStore } from '../../src/store/lmdb-store.js'
 import { memoryLogLines } from './fake-port.js'
 import { MemoryOffsetStore } from './memory-offset-store.js'
 
@@ -17,7 +18,10 @@ export const FETCH_BOT_TOKEN = 'fetch-bot-token-3c1e9a'
 export interface FetchWorld {
   readonly portal: Portal
   readonly botId: number
+  /** The offset store the services share (memory mode; in `lmdb` mode it stays empty). */
   readonly offsets: MemoryOffsetStore
+  /** The confirmed offset as a restarted service would load it: from the memory store, or from STATE_DIR. */
+  storedOffset(): Promise<number | undefined>
   readonly logs: string[]
   /** Starts a service (a restart when one ran before). */
   start(options?: {
@@ -27,8 +31,14 @@ export interface FetchWorld {
   close(): Promise<void>
 }
 
-/** Starts the portal and registers the fetch-mode bot. */
-export async function startFetchWorld(env: Record<string, string> = {}): Promise<FetchWorld> {
+/**
+ * Starts the portal and registers the fetch-mode bot. `offsets`: `memory` shares an in-memory offset store between
+ * the services; `lmdb` leaves the offset to the services' own state store in STATE_DIR, as in production.
+ */
+export async function startFetchWorld(
+  env: Record<string, string> = {},
+  offsetsIn: 'memory' | 'lmdb' = 'memory',
+): Promise<FetchWorld> {
   const sim = await startPortalWithBot({
     portal: { burst: 50, drainPerSec: 2 },
     bot: { code: 'autoread_fetch', botToken: FETCH_BOT_TOKEN, eventMode: 'fetch' },
@@ -42,6 +52,15 @@ export async function startFetchWorld(env: Record<string, string> = {}): Promise
     portal,
     botId: bot.id,
     offsets,
+    async storedOffset() {
+      if (offsetsIn === 'memory') return offsets.current
+      const store = await LmdbStore.open({ dir: sim.stateDir })
+      try {
+        return store.offset(`fetch:${bot.id}`)
+      } finally {
+        await store.close()
+      }
+    },
     logs: sink.lines,
     async start(options = {}) {
       const service = await startService({
@@ -56,7 +75,7 @@ export async function startFetchWorld(env: Record<string, string> = {}): Promise
         },
         logDestination: sink,
         handlers: options.handlers ?? [],
-        offsetStore: offsets,
+        ...(offsetsIn === 'memory' ? { offsetStore: offsets } : {}),
       })
       services.push(service)
       return service

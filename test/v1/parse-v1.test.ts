@@ -57,6 +57,16 @@ describe('legacy v1 ONIMBOTMESSAGEADD', () => {
     })
   })
 
+  it('keeps a chat type that names an Object member as the plain string it is', () => {
+    for (const chatType of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      const parsed = parseV1Event(
+        v1MessageAddEvent({ botId: 5, dialogId: 'chat44', messageId: 9, chatType }),
+        undefined,
+      )
+      expect(parsed).toMatchObject({ ok: true, event: { chat: { type: chatType } } })
+    }
+  })
+
   it('reports what is missing, and leaves other bodies to the v2 parser', () => {
     const body = v1MessageAddEvent()
     const noMessage = { ...body, data: { ...body.data, PARAMS: { ...body.data.PARAMS, MESSAGE_ID: '' } } }

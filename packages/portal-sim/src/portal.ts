@@ -94,6 +94,8 @@ export interface Portal {
   inject(spec: FaultSpec): void
   /** While down, every connection is destroyed immediately. */
   setDown(down: boolean): void
+  /** When each connection was destroyed while down (ms since epoch), since start or the last `reset()`. */
+  droppedAt(): readonly number[]
   /** Clears recorded requests, calls, counters, the bucket, operating time and pending faults (not chats or bots). */
   reset(): void
   close(): Promise<void>
@@ -148,8 +150,10 @@ export async function startPortal(options: PortalOptions = {}): Promise<Portal> 
     req.resume()
     sendJson(res, 404, { error: 'NOT_FOUND', error_description: 'Not found' })
   }
+  const dropped: number[] = []
   const server = await listenHttps(tls, host, options.port ?? 0, route, () => {
     engine.counters.droppedConnections += 1
+    dropped.push(Date.now())
   })
   env.url = `https://${host}:${server.port}`
   env.domain = `${host}:${server.port}`
@@ -218,8 +222,10 @@ export async function startPortal(options: PortalOptions = {}): Promise<Portal> 
     },
     inject: (spec) => faults.add(spec),
     setDown: (down) => server.setDown(down),
+    droppedAt: () => [...dropped],
     reset() {
       requests.length = 0
+      dropped.length = 0
       engine.calls.length = 0
       engine.internalErrors.length = 0
       engine.counters = newCounters()

@@ -90,6 +90,7 @@ describe('portal fault injection', () => {
     await expect(revision()).rejects.toThrow()
     await expect(revision()).rejects.toThrow()
     expect(portal.stats().droppedConnections).toBeGreaterThan(0)
+    expect(portal.droppedAt()).toHaveLength(portal.stats().droppedConnections)
     portal.setDown(false)
     expect((await revision()).status).toBe(200)
   })

@@ -5,8 +5,6 @@ import { OperatingTimeTracker } from '../src/operating-time.js'
 import { closeChecked } from './support/close-checked.js'
 import { callHook } from './support/portal-client.js'
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
 describe('LeakyBucket', () => {
   it('refuses the request that would go over the burst, then drains at the rate', () => {
     let now = 0
@@ -49,14 +47,18 @@ describe('portal limits', () => {
   afterEach(() => closeChecked(portal))
 
   it('answers exactly one of six rapid requests 503 with burst 5, and accepts again after draining', async () => {
-    portal = await startPortal({ burst: 5, drainPerSec: 2 })
+    let now = 0
+    portal = await startPortal({ burst: 5, drainPerSec: 2, clock: () => now })
     const statuses: number[] = []
     for (let i = 0; i < 6; i++) statuses.push((await callHook(portal, 'imbot.v2.Revision.get')).status)
     expect(statuses).toEqual([200, 200, 200, 200, 200, 503])
     const refused = portal.requests.at(-1)
     expect(refused).toMatchObject({ status: 503, errorCode: 'QUERY_LIMIT_EXCEEDED' })
     expect(portal.stats().rejected503).toBe(1)
-    await sleep(600)
+    // Just under one request drains in 500 ms at 2/s: still refused; at 500 ms it is accepted.
+    now += 450
+    expect((await callHook(portal, 'imbot.v2.Revision.get')).status).toBe(503)
+    now += 50
     expect((await callHook(portal, 'imbot.v2.Revision.get')).status).toBe(200)
   })
 
