@@ -11,8 +11,9 @@ import { PipelineError } from '../errors.js'
 import type { BotEvent } from '../events/types.js'
 import { compose, type Middleware } from './compose.js'
 import type { BotApiCall, EventContext } from './context.js'
-import { logEvent } from './handlers/log-event.js'
+import { eventIds } from './event-ids.js'
 import type { Lanes } from './lanes.js'
+import { RunContext, type RunShared } from './run-context.js'
 
 /** Ids that follow one event from its HTTP request to the read log line (Fastify's `reqId` in webhook mode). */
 export interface EventTrace {
@@ -39,51 +40,32 @@ export interface EventRunnerOptions {
   readonly onDone?: (event: BotEvent, failed: boolean) => void
 }
 
-/** The ids of an event for log lines. */
-export function eventIds(event: BotEvent): Record<string, string | number> {
-  const ids: Record<string, string | number> = { event: event.type, botId: event.bot.id }
-  if (event.eventId !== undefined) ids.eventId = event.eventId
-  if (event.type !== 'ONIMBOTV2DELETE') ids.dialogId = event.chat.dialogId
-  if ('message' in event) ids.messageId = event.message.id
-  else if (event.type === 'ONIMBOTV2MESSAGEDELETE') ids.messageId = event.messageId
-  return ids
-}
+/** The ids of an event for log lines (see `event-ids.ts`). */
+export { eventIds } from './event-ids.js'
 
 /** Builds `run(event, receivedAt, trace?)`: false when the lanes are full (nothing was queued). */
 export function createEventRunner(
   options: EventRunnerOptions,
 ): (event: BotEvent, receivedAt: number, trace?: EventTrace) => boolean {
-  const pipeline = compose<EventContext>([logEvent, ...options.handlers])
+  const pipeline = compose<EventContext>([...options.handlers])
+  const { log } = options
+  const shared: RunShared = { log, requestRead: options.requestRead, api: options.api }
   return (event, receivedAt, trace) => {
     const dialog = event.type === 'ONIMBOTV2DELETE' ? '-' : event.chat.dialogId
     return options.lanes.push(`${event.bot.id}|${dialog}`, async () => {
-      const ids = eventIds(event)
-      const log = options.log.child({ ...ids, ...trace })
-      let read = false
-      const ctx: EventContext = {
-        event,
-        log,
-        receivedAt,
-        api: options.api(event),
-        state: {},
-        markRead() {
-          if (read || event.type !== 'ONIMBOTV2MESSAGEADD') return
-          read = true
-          options.requestRead({
-            botId: event.bot.id,
-            dialogId: event.chat.dialogId,
-            messageId: event.message.id,
-            receivedAt,
-            trace: { ...trace, ...(event.eventId !== undefined ? { eventId: event.eventId } : {}) },
-          })
-        },
-      }
+      const ctx = new RunContext(shared, event, receivedAt, trace)
+      // A new message's ids come again on its read line (info): its own line is debug, and costs nothing above it.
+      const level = event.type === 'ONIMBOTV2MESSAGEADD' ? 'debug' : 'info'
+      if (log.isLevelEnabled(level)) log[level](ctx.ids(), 'event accepted')
       let failed = false
       try {
         await pipeline(ctx)
       } catch (err) {
         failed = true
-        log.error({ err: new PipelineError(ids, err) }, 'a handler failed; the message is still marked read')
+        log.error(
+          { ...ctx.ids(), err: new PipelineError(eventIds(event), err) },
+          'a handler failed; the message is still marked read',
+        )
       } finally {
         // The one place a message is marked read (see the rule above); a no-op if a handler already did.
         ctx.markRead()
