@@ -1,6 +1,6 @@
 /** Webhook bodies for the benchmark, minted by the simulated portal so every message really exists there. */
 import type { Portal } from '@b24-autoread/portal-sim'
-import { phpHttpBuildQuery } from '@b24-autoread/portal-sim/events'
+import { phpHttpBuildQuery, readFixture } from '@b24-autoread/portal-sim/events'
 
 /** One prepared webhook: its form body and what it should lead to. */
 export interface Message {
@@ -36,6 +36,40 @@ export function mintMessages(
     out.push({ dialogId, messageId: sent.messageId, body: compactBody(sent.event) })
   }
   return out
+}
+
+/** The ids and token of the captured real body, as it carries them (replaced for each message). */
+const CAPTURED = {
+  botId: 'data%5Bbot%5D%5Bid%5D=511&',
+  messageId: 'data%5Bmessage%5D%5Bid%5D=1093189&',
+  dialogId: 'data%5Bchat%5D%5BdialogId%5D=chat19167&',
+  applicationToken: '&auth%5Bapplication_token%5D=c76f868e%E2%80%A6cd7c',
+} as const
+
+/**
+ * `count` messages like `mintMessages`, each sent as the body a real portal sent (the captured Open Lines
+ * ONIMBOTV2MESSAGEADD, 4.4 KB with both OAuth blocks), with its bot, message, dialog and application token replaced.
+ */
+export function mintRealBodies(
+  portal: Portal,
+  botId: number,
+  applicationToken: string,
+  count: number,
+  dialogs: number,
+): Message[] {
+  const template = readFixture('v2-message-add-openline.capture.form').trim()
+  for (const part of Object.values(CAPTURED)) {
+    if (!template.includes(part)) throw new Error(`the captured body no longer holds ${part}`)
+  }
+  const withBot = template
+    .replace(CAPTURED.botId, `data%5Bbot%5D%5Bid%5D=${botId}&`)
+    .replace(CAPTURED.applicationToken, `&auth%5Bapplication_token%5D=${encodeURIComponent(applicationToken)}`)
+  return mintMessages(portal, botId, count, dialogs).map((m) => ({
+    ...m,
+    body: withBot
+      .replace(CAPTURED.messageId, `data%5Bmessage%5D%5Bid%5D=${m.messageId}&`)
+      .replace(CAPTURED.dialogId, `data%5Bchat%5D%5BdialogId%5D=${m.dialogId}&`),
+  }))
 }
 
 /** The highest message id per dialog. */

@@ -7,6 +7,7 @@ import { HttpError } from '../errors.js'
 import type { BotEvent, UnknownEvent } from '../events/types.js'
 import { type EventTrace, eventIds, type RunEvent } from '../pipeline/run-event.js'
 import type { RecentKeys } from './dedupe.js'
+import { dedupeKey } from './dedupe-key.js'
 
 /** What became of an event. */
 export type Acceptance =
@@ -23,20 +24,9 @@ export interface IntakeOptions {
   /** Whether a read for this dialog can be taken (false for a new dialog at the pending bound). */
   readonly canAcceptRead: (botId: number, dialogId: string) => boolean
   /** Makes the pending read durable before the event is acknowledged (no-op without a store). */
-  readonly persist?: (event: BotEvent) => Promise<void>
+  readonly persist?: (event: BotEvent, key: string) => Promise<void>
   readonly log: Logger
   readonly onOutcome?: (event: string, outcome: string) => void
-}
-
-/** The dedupe key of an event, when it has one: fetch events by eventId, new messages by portal, bot and message id. */
-export function dedupeKey(event: BotEvent): string | undefined {
-  if (event.eventId !== undefined) return `e:${event.eventId}`
-  if (event.type !== 'ONIMBOTV2MESSAGEADD') return undefined
-  // An OAuth app serves many portals, whose bot and message ids can coincide: the portal is part of the key.
-  const portal = event.bot.auth?.memberId ?? event.portal.memberId
-  return portal === undefined
-    ? `m:${event.bot.id}:${event.message.id}`
-    : `m:${portal}:${event.bot.id}:${event.message.id}`
 }
 
 /** Builds `accept(event, receivedAt, trace?)`; rejects with a 503 `HttpError` when the service cannot take more. */
@@ -56,14 +46,12 @@ export function createIntake(
       return { outcome: 'ignored', reason: 'other-bot' }
     }
     const key = dedupeKey(event)
-    if (key !== undefined && !options.seen.add(key)) {
+    if (!options.seen.add(key)) {
       options.log.info({ ...eventIds(event), ...trace }, 'event ignored: duplicate delivery')
       count(event.type, 'duplicate')
       return { outcome: 'duplicate' }
     }
-    const forget = () => {
-      if (key !== undefined) options.seen.delete(key)
-    }
+    const forget = () => options.seen.delete(key)
     if (event.type === 'ONIMBOTV2MESSAGEADD' && !options.canAcceptRead(event.bot.id, event.chat.dialogId)) {
       forget()
       count(event.type, 'rejected')
@@ -72,7 +60,7 @@ export function createIntake(
     // The write is issued first and awaited last: the pipeline starts while the store commits, and the 200 still
     // waits for durability. The read itself waits for the write (a read confirmed before its pending mark is on
     // disk could, after a crash, be followed by the replay of an older stored mark: a dialog read backwards).
-    const persisted = options.persist?.(event)
+    const persisted = options.persist?.(event, key)
     const queued = options.run(event, receivedAt, trace, persisted)
     try {
       await persisted

@@ -4,11 +4,11 @@
  */
 import type { BotEvent } from '../events/types.js'
 import type { StateStore } from '../store/state-store.js'
-import { dedupeKey } from './accept-event.js'
+import { dedupeKey } from './dedupe-key.js'
 
-/** Builds `persist(event)` for `createIntake`; resolves once the store has made the writes durable. */
-export function persistEvent(store: StateStore): (event: BotEvent) => Promise<void> {
-  return async (event) => {
+/** Builds `persist(event, key)` for `createIntake` (`key`: the event's `dedupeKey`, given when already computed); resolves once the store has made the writes durable. */
+export function persistEvent(store: StateStore): (event: BotEvent, key?: string) => Promise<void> {
+  return async (event, key = dedupeKey(event)) => {
     const writes: Promise<void>[] = []
     // A message at or below the dialog's confirmed watermark is read already: nothing to keep pending.
     if (
@@ -19,8 +19,7 @@ export function persistEvent(store: StateStore): (event: BotEvent) => Promise<vo
         store.savePending({ botId: event.bot.id, dialogId: event.chat.dialogId, messageId: event.message.id }),
       )
     }
-    const key = dedupeKey(event)
-    if (key !== undefined) writes.push(store.addSeenKey(key))
+    writes.push(store.addSeenKey(key))
     await Promise.all(writes)
   }
 }

@@ -21,6 +21,20 @@ export interface WebhookRouteOptions {
   readonly onRejected?: (reason: string) => void
 }
 
+const JSON_TYPE = 'application/json; charset=utf-8'
+/** The 200 bodies, serialized once: one per outcome. */
+const ANSWERS = {
+  accepted: JSON.stringify({ ok: true, outcome: 'accepted' }),
+  duplicate: JSON.stringify({ ok: true, outcome: 'duplicate' }),
+  'unknown-event': JSON.stringify({ ok: true, outcome: 'ignored', reason: 'unknown-event' }),
+  'other-bot': JSON.stringify({ ok: true, outcome: 'ignored', reason: 'other-bot' }),
+} as const
+
+/** The serialized `{ ok: true, ...acceptance }`. */
+function answerText(acceptance: Acceptance): string {
+  return acceptance.outcome === 'ignored' ? ANSWERS[acceptance.reason] : ANSWERS[acceptance.outcome]
+}
+
 /** Registers the webhook routes. */
 export async function webhookRoute(app: FastifyInstance, options: WebhookRouteOptions): Promise<void> {
   const { eventsSecret, applicationToken } = options
@@ -60,7 +74,7 @@ export async function webhookRoute(app: FastifyInstance, options: WebhookRouteOp
       return
     }
     const acceptance = await options.accept(parsed.event, receivedAt, { reqId: request.id })
-    return reply.code(200).send({ ok: true, ...acceptance })
+    return reply.code(200).type(JSON_TYPE).send(answerText(acceptance))
   }
 
   app.post(EVENTS_PATH, { onRequest: checkSecret }, handle)

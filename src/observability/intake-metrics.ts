@@ -75,18 +75,51 @@ export function intakeMetrics(registry: Registry, prefix: string): IntakeMetrics
     labelNames: ['route', 'method', 'status'],
     registers: [registry],
   })
+  // Label children are looked up once per label set, not per observation (issue 13: prom-client hashes the labels).
+  const eventChild = labelCache((key: string) => {
+    const [type = '', outcome = ''] = key.split('|')
+    return events.labels({
+      type: EVENT_TYPES.has(type) ? type : 'other',
+      outcome: OUTCOMES.has(outcome) ? outcome : 'other',
+    })
+  })
+  const rejectedChild = labelCache((reason: string) =>
+    rejected.labels({ reason: REJECT_REASONS.has(reason) ? reason : 'other' }),
+  )
+  const latencyOk = latency.labels({ outcome: 'ok' })
+  const latencyRejected = latency.labels({ outcome: 'rejected' })
+  const httpChild = labelCache((key: string) => {
+    const [route = '', method = '', status = ''] = key.split('\n')
+    return http.labels({ route, method: /^[A-Z]{1,10}$/.test(method) ? method : 'other', status })
+  })
   return {
     eventOutcome(type, outcome) {
-      events.inc({ type: EVENT_TYPES.has(type) ? type : 'other', outcome: OUTCOMES.has(outcome) ? outcome : 'other' })
+      eventChild(`${type}|${outcome}`).inc()
     },
     eventRejected(reason) {
-      rejected.inc({ reason: REJECT_REASONS.has(reason) ? reason : 'other' })
+      rejectedChild(reason).inc()
     },
     intakeDuration(seconds, outcome) {
-      latency.observe({ outcome }, seconds)
+      ;(outcome === 'ok' ? latencyOk : latencyRejected).observe(seconds)
     },
     httpRequest(route, method, status) {
-      http.inc({ route, method: /^[A-Z]{1,10}$/.test(method) ? method : 'other', status: String(status) })
+      httpChild(`${route}\n${method}\n${status}`).inc()
     },
+  }
+}
+
+/** Label sets seen at most; beyond it (unexpected label values) children are made per call, not kept. */
+const MAX_LABEL_SETS = 256
+
+/** Memoizes `make` by key, for at most `MAX_LABEL_SETS` keys (label values come from requests). */
+function labelCache<T>(make: (key: string) => T): (key: string) => T {
+  const cache = new Map<string, T>()
+  return (key) => {
+    let child = cache.get(key)
+    if (child === undefined) {
+      child = make(key)
+      if (cache.size < MAX_LABEL_SETS) cache.set(key, child)
+    }
+    return child
   }
 }

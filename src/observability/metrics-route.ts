@@ -46,8 +46,10 @@ function isEventsRoute(request: FastifyRequest): boolean {
 /** Builds the plugin for `buildApp({ plugins })`; the path is `/metrics`. */
 export function metricsRoute(metrics: Metrics): (app: FastifyInstance) => Promise<void> {
   return async (app) => {
-    app.addHook('preHandler', async (request: Marked) => {
+    // Callback-style hooks: no promise per request on the intake's path.
+    app.addHook('preHandler', (request: Marked, _reply, done) => {
       request[IN_HANDLER] = true
+      done()
     })
     app.addHook('onError', async (request: Marked, _reply, error: Error & { code?: string }) => {
       if (!isEventsRoute(request)) return
@@ -59,12 +61,13 @@ export function metricsRoute(metrics: Metrics): (app: FastifyInstance) => Promis
         : ROUTE_CODES.has(code)
       if (!reported) metrics.intake.eventRejected(REASON_OF_CODE[code] ?? 'other')
     })
-    app.addHook('onResponse', async (request, reply) => {
+    app.addHook('onResponse', (request, reply, done) => {
       const route = request.routeOptions.url ?? 'unmatched'
       metrics.intake.httpRequest(route, request.method, reply.statusCode)
       if (isEventsRoute(request)) {
         metrics.intake.intakeDuration(reply.elapsedTime / 1000, reply.statusCode < 400 ? 'ok' : 'rejected')
       }
+      done()
     })
     app.get('/metrics', async (_request, reply) => {
       const text = await metrics.render()

@@ -15,6 +15,7 @@ export class Lanes {
   #running = 0
   #queued = 0
   #idle: Array<() => void> = []
+  #pumpScheduled = false
 
   constructor(options: { concurrency: number; maxQueued: number }) {
     this.#concurrency = options.concurrency
@@ -37,7 +38,12 @@ export class Lanes {
     }
     this.#lanes.set(key, [job])
     this.#waiting.push(key)
-    this.#pump()
+    // Jobs start on the next turn of the event loop, never inside `push`: the webhook's 200 is written first, and
+    // the jobs pushed in one turn start together.
+    if (!this.#pumpScheduled) {
+      this.#pumpScheduled = true
+      setImmediate(this.#scheduledPump)
+    }
     return true
   }
 
@@ -45,6 +51,11 @@ export class Lanes {
   idle(): Promise<void> {
     if (this.#queued === 0) return Promise.resolve()
     return new Promise((resolve) => this.#idle.push(resolve))
+  }
+
+  readonly #scheduledPump = (): void => {
+    this.#pumpScheduled = false
+    this.#pump()
   }
 
   #pump(): void {

@@ -22,8 +22,9 @@ import type { BotEvent } from '../events/types.js'
 import { waitAtMost } from '../util/wait-at-most.js'
 import { compose, type Middleware } from './compose.js'
 import type { BotApiCall, EventContext } from './context.js'
-import { logEvent } from './handlers/log-event.js'
+import { eventIds } from './event-ids.js'
 import type { Lanes } from './lanes.js'
+import { RunContext, type RunShared } from './run-context.js'
 
 /** Ids that follow one event from its HTTP request to the read log line (Fastify's `reqId` in webhook mode). */
 export interface EventTrace {
@@ -52,65 +53,46 @@ export interface EventRunnerOptions {
   readonly onDone?: (event: BotEvent, failed: boolean) => void
 }
 
-/** The ids of an event for log lines. */
-export function eventIds(event: BotEvent): Record<string, string | number> {
-  const ids: Record<string, string | number> = { event: event.type, botId: event.bot.id }
-  if (event.eventId !== undefined) ids.eventId = event.eventId
-  if (event.type !== 'ONIMBOTV2DELETE') ids.dialogId = event.chat.dialogId
-  if ('message' in event) ids.messageId = event.message.id
-  else if (event.type === 'ONIMBOTV2MESSAGEDELETE') ids.messageId = event.messageId
-  return ids
-}
+/** The ids of an event for log lines (see `event-ids.ts`). */
+export { eventIds } from './event-ids.js'
 
 /** Runs one event; false when the lanes are full (nothing was queued). `durable`: see the durability rule. */
 export type RunEvent = (event: BotEvent, receivedAt: number, trace?: EventTrace, durable?: Promise<unknown>) => boolean
 
 /** Builds `run(event, receivedAt, trace?, durable?)`: false when the lanes are full (nothing was queued). */
 export function createEventRunner(options: EventRunnerOptions): RunEvent {
-  const pipeline = compose<EventContext>([logEvent, ...options.handlers])
+  const pipeline = compose<EventContext>([...options.handlers])
+  const { log } = options
+  const shared: RunShared = { log, requestRead: options.requestRead, api: options.api }
   return (event, receivedAt, trace, durable) => {
     const dialog = event.type === 'ONIMBOTV2DELETE' ? '-' : event.chat.dialogId
     return options.lanes.push(`${event.bot.id}|${dialog}`, async () => {
-      const ids = eventIds(event)
-      const log = options.log.child({ ...ids, ...trace })
-      let read = false
-      const ctx: EventContext = {
-        event,
-        log,
-        receivedAt,
-        api: options.api(event),
-        state: {},
-        markRead() {
-          if (read || event.type !== 'ONIMBOTV2MESSAGEADD') return
-          read = true
-          const request = () =>
-            options.requestRead({
-              botId: event.bot.id,
-              dialogId: event.chat.dialogId,
-              messageId: event.message.id,
-              receivedAt,
-              trace: { ...trace, ...(event.eventId !== undefined ? { eventId: event.eventId } : {}) },
-            })
-          // Not stored: intake answers 503 and Bitrix24 delivers the event again, read then.
-          if (durable === undefined) request()
-          else durable.then(request, () => log.warn('read not requested: the event could not be stored'))
-        },
-      }
+      const ctx = new RunContext(shared, event, receivedAt, trace, durable)
+      // A new message's ids come again on its read line (info): its own line is debug, and costs nothing above it.
+      const level = event.type === 'ONIMBOTV2MESSAGEADD' ? 'debug' : 'info'
+      if (log.isLevelEnabled(level)) log[level](ctx.ids(), 'event accepted')
       let failed = false
       const startedAt = Date.now()
       const running = pipeline(ctx)
       try {
         if (!(await waitAtMost(running, options.handlerTimeoutMs))) {
           const timeoutMs = options.handlerTimeoutMs
-          log.warn({ timeoutMs }, 'a handler is still running after HANDLER_TIMEOUT_MS; the message is marked read')
+          const ids = ctx.ids()
+          log.warn(
+            { ...ids, timeoutMs },
+            'a handler is still running after HANDLER_TIMEOUT_MS; the message is marked read',
+          )
           running.then(
-            () => log.warn({ elapsedMs: Date.now() - startedAt }, 'a late handler finished'),
-            (err) => log.error({ err: new PipelineError(ids, err) }, 'a late handler failed'),
+            () => log.warn({ ...ids, elapsedMs: Date.now() - startedAt }, 'a late handler finished'),
+            (err) => log.error({ ...ids, err: new PipelineError(eventIds(event), err) }, 'a late handler failed'),
           )
         }
       } catch (err) {
         failed = true
-        log.error({ err: new PipelineError(ids, err) }, 'a handler failed; the message is still marked read')
+        log.error(
+          { ...ctx.ids(), err: new PipelineError(eventIds(event), err) },
+          'a handler failed; the message is still marked read',
+        )
       } finally {
         // The one place a message is marked read (see the rule above); a no-op if a handler already did.
         ctx.markRead()

@@ -141,8 +141,8 @@ describe('/metrics across a scripted run against the simulated portal (real SDK,
 })
 
 describe('request-scoped logs', () => {
-  it('carries the webhook reqId and the message ids from the request to the read line', async () => {
-    world = await startWorld({ env: { LOG_LEVEL: 'info' } })
+  it('carries the webhook reqId and the message ids from the request (a debug line) to the read line', async () => {
+    world = await startWorld({ env: { LOG_LEVEL: 'debug' } })
     const w = world
     const sent = w.portal.userSends({ botId: w.botId, dialogId: 'chat21' })
     expect(await post(w, phpHttpBuildQuery(sent.event))).toBe(200)
@@ -151,7 +151,7 @@ describe('request-scoped logs', () => {
     const accepted = lines.find((l) => l.msg === 'event accepted')
     const read = lines.find((l) => l.msg === 'message read')
     expect(accepted).toMatchObject({
-      level: 30,
+      level: 20,
       event: 'ONIMBOTV2MESSAGEADD',
       botId: w.botId,
       dialogId: 'chat21',
@@ -171,7 +171,7 @@ describe('request-scoped logs', () => {
   })
 
   it('logs a retried read once at warn with the same ids, and nothing from the SDK on top', async () => {
-    world = await startWorld({ env: { LOG_LEVEL: 'info' } })
+    world = await startWorld({ env: { LOG_LEVEL: 'debug' } })
     const w = world
     w.portal.inject({ kind: '500', times: 1 })
     const sent = w.portal.userSends({ botId: w.botId, dialogId: 'chat23' })
