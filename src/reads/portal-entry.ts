@@ -14,7 +14,15 @@ import { type ReadObserver, ReadScheduler } from './read-scheduler.js'
 /** The settings of a portal entry, as the config holds them. */
 export type PortalSettings = Pick<
   Config,
-  'authMode' | 'botToken' | 'readMethod' | 'rateBurst' | 'ratePerSec' | 'maxInFlight' | 'maxPendingDialogs'
+  | 'authMode'
+  | 'botToken'
+  | 'readMethod'
+  | 'rateBurst'
+  | 'ratePerSec'
+  | 'maxInFlight'
+  | 'maxPendingDialogs'
+  | 'readParkAfterMs'
+  | 'readProbeIntervalMs'
 >
 
 /** What every portal entry is built with. */
@@ -28,6 +36,8 @@ export interface PortalEntryOptions {
   readonly onGrant?: GateOptions['onGrant']
   /** A confirmed watermark this process does not remember (the state store's); used with one portal only. */
   readonly confirmedOf?: (botId: number, dialogId: string) => number
+  /** Whether the portal refused `imbot.v2` in `batch` before the last restart (the store's); one portal only. */
+  readonly batchRefused?: () => boolean
   readonly now?: () => number
 }
 
@@ -58,6 +68,8 @@ export function portalEntryBuilder(options: PortalEntryOptions): BuildPortal {
       observers: options.observers,
       // The store's watermarks carry no portal: only a one-portal deployment may consult them.
       ...(oauth || !options.confirmedOf ? {} : { confirmedOf: options.confirmedOf }),
+      ...(oauth || !options.batchRefused ? {} : { batchRefused: options.batchRefused() }),
+      retry: { parkAfterMs: settings.readParkAfterMs, probeIntervalMs: settings.readProbeIntervalMs },
       ...now,
     })
     return { key, port, gate, reads }

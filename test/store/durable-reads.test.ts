@@ -79,10 +79,10 @@ describe('durable reads', () => {
     expect(store.pendingReads()).toEqual([])
   })
 
-  it('clears a read the portal refuses for good', async () => {
+  it('clears the read of a dialog gone for the bot', async () => {
     const store = new MemoryStore()
     const { reads, port, gate } = scheduler(store)
-    port.answer = () => ({ ok: false, error: { code: 'MESSAGE_NOT_FOUND', status: 400, message: 'no' } })
+    port.answer = () => ({ ok: false, error: { code: 'CHAT_NOT_FOUND', status: 400, message: 'no' } })
     await persistEvent(store)(message(7, 'chat3', 30))
     reads.request({ botId: 7, dialogId: 'chat3', messageId: 30 })
     await reads.idle()
