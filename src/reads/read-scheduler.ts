@@ -94,6 +94,8 @@ export class ReadScheduler {
   readonly #batch: BatchPath
   readonly #idle: Array<() => void> = []
   readonly #pause: PortalPause
+  /** Read requests on their way to the portal. */
+  #sending = 0
   #pumping = false
 
   constructor(options: ReadSchedulerOptions) {
@@ -181,9 +183,12 @@ export class ReadScheduler {
     return keys.length
   }
 
-  /** Resolves when no read is pending, in flight or backing off (parked reads do not count). */
+  /**
+   * Resolves when no read is pending, in flight or backing off; parked reads do not count, nor the pending reads of
+   * a portal paused by a configuration error (they wait for an operator, kept in the store).
+   */
   idle(): Promise<void> {
-    if (this.#active() === 0) return Promise.resolve()
+    if (this.#isIdle()) return Promise.resolve()
     return new Promise((resolve) => this.#idle.push(resolve))
   }
 
@@ -199,8 +204,8 @@ export class ReadScheduler {
     this.#pause.close()
   }
 
-  #active(): number {
-    return this.#dialogs.size - this.#parked.size
+  #isIdle(): boolean {
+    return this.#sending === 0 && (this.#pause.error !== undefined || this.#dialogs.size === this.#parked.size)
   }
 
   /** Carries out a watermark decision: queue the dialog, wait, park it, or forget it and remember its watermark. */
@@ -234,9 +239,11 @@ export class ReadScheduler {
           continue
         }
         // The slot is given back whatever happens in the send; nothing there may reject unobserved.
+        this.#sending++
         void this.#sendSafely(keys).then((report) => {
+          this.#sending--
           slot.done(report)
-          if (this.#active() === 0) for (const resolve of this.#idle.splice(0)) resolve()
+          if (this.#isIdle()) for (const resolve of this.#idle.splice(0)) resolve()
           // Settling may have re-queued dialogs (newer ids, retries): keep the loop going.
           void this.#pump()
         })

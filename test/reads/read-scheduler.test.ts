@@ -191,6 +191,7 @@ describe('read scheduler', () => {
     // Paused: one probe at a time, each a single call.
     expect(port.recorded.slice(1).every((r) => r.kind === 'call')).toBe(true)
     fixed = true
+    await vi.waitFor(() => expect(confirmed).toHaveLength(2))
     await reads.idle()
     expect(reads.portalError).toBeUndefined()
     expect(confirmed.map((c) => c.dialogId).sort()).toEqual(['chat8', 'chat9'])
