@@ -66,6 +66,14 @@ function setup(
   return { port, gate, reads, confirmed, dropped, parked, batchPath, reports, logs }
 }
 
+/** A portal that runs the batch but refuses each of its commands with `code` (the same read succeeds alone). */
+const refuseEachCommand = (code: string) => (calls: readonly unknown[]) => ({
+  ok: true as const,
+  results: new Map(
+    calls.map((_, i) => [`r${i}`, { ok: false as const, error: { code, status: 200, message: 'refused in batch' } }]),
+  ),
+})
+
 const sentIds = (port: ReturnType<typeof fakePort>) =>
   port.recorded
     .flatMap((r) => (r.kind === 'call' ? [r.call] : r.calls))
@@ -175,6 +183,58 @@ describe('read scheduler', () => {
     expect(confirmed).toHaveLength(4)
   })
 
+  it.each(['ERROR_METHOD_NOT_FOUND', 'ERROR_METHOD_NOT_ALLOWED', 'ACCESS_DENIED', 'ERROR_BATCH_METHOD_NOT_ALLOWED'])(
+    'falls back to single calls when every command of a batch is refused with %s but succeeds alone',
+    async (code) => {
+      const { port, reads, confirmed, dropped, batchPath } = setup()
+      port.batchAnswer = refuseEachCommand(code)
+      port.hold()
+      reads.request({ botId: 1, dialogId: 'chat0', messageId: 1 })
+      await vi.waitFor(() => expect(port.recorded).toHaveLength(1))
+      for (const d of [1, 2, 3]) reads.request({ botId: 1, dialogId: `chat${d}`, messageId: d })
+      port.release()
+      await reads.idle()
+      expect(port.recorded.map((r) => r.kind)).toEqual(['call', 'batch', 'call', 'call', 'call'])
+      expect(reads.batchAllowed).toBe(false)
+      expect(batchPath).toEqual([true])
+      expect(dropped).toEqual([])
+      expect(confirmed).toHaveLength(4)
+    },
+  )
+
+  it('keeps the batch path when the reads are refused alone as well: the error was their own', async () => {
+    const { port, reads, dropped, batchPath } = setup()
+    port.answer = () => ({ ok: false, error: { code: 'ACCESS_DENIED', status: 403, message: 'Not a participant' } })
+    port.hold()
+    reads.request({ botId: 1, dialogId: 'chat0', messageId: 1 })
+    await vi.waitFor(() => expect(port.recorded).toHaveLength(1))
+    for (const d of [1, 2, 3]) reads.request({ botId: 1, dialogId: `chat${d}`, messageId: d })
+    port.release()
+    await reads.idle()
+    expect(dropped).toHaveLength(4)
+    expect(batchPath).toEqual([])
+    expect(reads.batchAllowed).toBe(true)
+  })
+
+  it('starts on single calls when the refusal is remembered, and tries the batch path again later', async () => {
+    const { port, reads, confirmed, batchPath } = setup({ batchRefused: true, retry: { batchRetryMs: 100 } })
+    const pileUp = async (from: number) => {
+      port.hold()
+      reads.request({ botId: 1, dialogId: `chat${from}`, messageId: 1 })
+      await vi.waitFor(() => expect(port.recorded.length).toBeGreaterThan(from))
+      for (const d of [1, 2, 3]) reads.request({ botId: 1, dialogId: `chat${from + d}`, messageId: 1 })
+      port.release()
+      await reads.idle()
+    }
+    await pileUp(0)
+    expect(port.recorded.map((r) => r.kind)).toEqual(['call', 'call', 'call', 'call'])
+    await vi.waitFor(() => expect(reads.batchAllowed).toBe(true))
+    await pileUp(4)
+    expect(port.recorded.map((r) => r.kind).slice(4)).toEqual(['call', 'batch'])
+    expect(batchPath).toEqual([false])
+    expect(confirmed).toHaveLength(8)
+  })
+
   it('pauses on a configuration error, keeps the read, probes now and then, and reads it once fixed', async () => {
     const { port, reads, dropped, confirmed, logs } = setup()
     let fixed = false
@@ -255,7 +315,7 @@ describe('read scheduler', () => {
   })
 
   it("does not slow the portal for one dialog's repeated failures: only its first failure is a portal signal", async () => {
-    const { port, reads, reports } = setup({ retry: { parkAfterMs: 300 } })
+    const { port, reads, reports } = setup({ retry: { parkAfterMs: 800 } })
     port.answer = (call) =>
       call.params.dialogId === 'bad'
         ? { ok: false, error: { code: 'INTERNAL_SERVER_ERROR', status: 500, message: 'Internal error' } }
