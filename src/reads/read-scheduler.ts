@@ -11,7 +11,7 @@
 import type { Logger } from 'pino'
 import type { BitrixPort, RestError, RestOutcome } from '../bitrix/port.js'
 import { waitAtMost } from '../util/wait-at-most.js'
-import { type BackoffPolicy, backoffDelay } from './backoff.js'
+import { backoffDelay } from './backoff.js'
 import { BatchPath, type BatchPathChange, looksLikeBatchRefusal } from './batch-path.js'
 import { classifyError, type ErrorClass, isPortalWide } from './classify.js'
 import { DelayedKeys } from './delayed-keys.js'
@@ -23,31 +23,14 @@ import { BATCH_LIMIT, sendReads } from './read-batch.js'
 import type { ReadObserver, ReadRequest } from './read-contract.js'
 import type { ReadMethod, ReadTarget } from './read-method.js'
 import { ReadReporter, type SettledRead } from './read-reporter.js'
+import { DEFAULT_READ_RETRY, type ReadRetryOptions } from './read-retry.js'
 import { ReadyQueue } from './ready-queue.js'
 import { slotReport } from './slot-report.js'
 
 export { keyOf } from './dialog-table.js'
 export { BATCH_LIMIT } from './read-batch.js'
 export type { ReadObserver, ReadRequest } from './read-contract.js'
-
-/** How a dialog's own failures are retried, and how often a paused portal or a refused batch path is tried again. */
-export interface ReadRetryOptions extends BackoffPolicy {
-  /** A dialog failing this long is parked: kept stored, retried by `retryParked` or its next message. */
-  readonly parkAfterMs: number
-  /** While a configuration error pauses the portal, one read probes it this often. */
-  readonly probeIntervalMs: number
-  /** After the portal refused `imbot.v2` in `batch`, the batch path is tried again this often. */
-  readonly batchRetryMs: number
-}
-
-/** Defaults: back off 1 s to 1 min, park after 10 min, probe a paused portal every 30 s, retry batch hourly. */
-export const DEFAULT_READ_RETRY: ReadRetryOptions = {
-  baseMs: 1_000,
-  maxMs: 60_000,
-  parkAfterMs: 600_000,
-  probeIntervalMs: 30_000,
-  batchRetryMs: 3_600_000,
-}
+export { DEFAULT_READ_RETRY, type ReadRetryOptions } from './read-retry.js'
 
 /** Scheduler dependencies and settings. */
 export interface ReadSchedulerOptions {
