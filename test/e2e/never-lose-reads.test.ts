@@ -2,12 +2,13 @@
  * The scenarios of "never give up on an acknowledged read while the dialog exists", end to end: the real service
  * (real SDK, HTTPS, LMDB store) against the simulated portal, with the user and the operator doing ordinary things.
  */
-import { type Portal, type PortalWithBot, startPortalWithBot } from '@b24-autoread/portal-sim'
+import { type Portal, type PortalOptions, type PortalWithBot, startPortalWithBot } from '@b24-autoread/portal-sim'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { Middleware } from '../../src/pipeline/compose.js'
 import type { EventContext } from '../../src/pipeline/context.js'
 import type { RunningService } from '../../src/service.js'
 import { startService } from '../../src/start-service.js'
+import { batchRefusedIn } from '../../src/store/durable-reads.js'
 import { memoryLogLines } from '../support/fake-port.js'
 import { TEST_SECRETS } from '../support/service.js'
 
@@ -22,9 +23,9 @@ afterEach(async () => {
   sim = undefined
 })
 
-async function startPortal(): Promise<PortalWithBot> {
+async function startPortal(portal: PortalOptions = {}): Promise<PortalWithBot> {
   sim = await startPortalWithBot({
-    portal: { burst: 50, drainPerSec: 2 },
+    portal: { burst: 50, drainPerSec: 2, ...portal },
     bot: { botToken: TEST_SECRETS.botToken, applicationToken: TEST_SECRETS.applicationToken },
     dirPrefix: 'b24-autoread-never-lose-',
   })
@@ -134,5 +135,31 @@ describe('never give up on an acknowledged read while the dialog exists', () => 
       timeout: 10_000,
     })
     expect(lines().some((l) => typeof l.msg === 'string' && l.msg.includes('MAX_PENDING_DIALOGS'))).toBe(true)
+  })
+
+  it('falls back to single calls when the portal refuses imbot.v2 in batch, and remembers it across a restart', async () => {
+    const s = await startPortal({ imbotInBatch: 'per-command-method-not-found' })
+    const { portal, bot } = s
+    const batches = () => portal.requests.filter((r) => r.method === 'batch').length
+    /** Holds the only slot with one slow read, so the next dialogs pile up for a batch. */
+    const pileUp = async (service: RunningService, dialogs: readonly string[]) => {
+      portal.inject({ kind: 'slow', method: READ, delayMs: 800, times: 1 })
+      await deliver(portal, service, portal.userSends({ botId: bot.id, dialogId: 'chat99' }).event)
+      await vi.waitFor(() => expect(service.gate.snapshot().inFlight).toBe(1))
+      for (const dialogId of dialogs)
+        await deliver(portal, service, portal.userSends({ botId: bot.id, dialogId }).event)
+      await vi.waitFor(() => expect(readDialogs(portal, bot.id, dialogs)).toEqual(dialogs), { timeout: 10_000 })
+    }
+    const first = await serve(s, { B24_MAX_IN_FLIGHT: '1' })
+    await pileUp(first.service, ['chat1', 'chat2', 'chat3'])
+    expect(batches()).toBe(1)
+    expect(first.service.reads.batchAllowed).toBe(false)
+    await vi.waitFor(() => expect(batchRefusedIn(first.service.store)).toBe(true))
+    await first.service.close()
+    services.splice(0)
+    const second = await serve(s, { B24_MAX_IN_FLIGHT: '1' })
+    expect(second.service.reads.batchAllowed).toBe(false)
+    await pileUp(second.service, ['chat4', 'chat5', 'chat6'])
+    expect(batches()).toBe(1)
   })
 })
