@@ -133,7 +133,7 @@ describe('no secret in anything the process prints', () => {
     // 3-5 run side by side (independent processes, memory stores).
     const memory = { STATE_STORE: 'memory' }
     await Promise.all([
-      // 3. The portal refuses the bot token (a terminal portal error), and a wrong webhook secret (401).
+      // 3. The portal refuses the bot token (a configuration error: reads pause), and a wrong webhook secret (401).
       (async () => {
         const wrongToken = await start({ ...memory, B24_BOT_TOKEN: SECRETS.wrongBotToken })
         expect((await userWrites(wrongToken, 'chat44')).status).toBe(200)
@@ -146,7 +146,7 @@ describe('no secret in anything the process prints', () => {
           B24_WEBHOOK_URL: portal.webhookUrl.replace(portal.webhookSecret, SECRETS.wrongWebhookSecret),
         })
         expect((await userWrites(wrongHook, 'chat45')).status).toBe(200)
-        await vi.waitFor(() => expect(wrongHook.printed()).toContain('read dropped'), { timeout: 5_000 })
+        await vi.waitFor(() => expect(wrongHook.printed()).toContain('reads paused'), { timeout: 5_000 })
         await stop(wrongHook)
       })(),
       // 4. SDK transport errors: an untrusted certificate, and nothing listening.
