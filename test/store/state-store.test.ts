@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { pino } from 'pino'
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
+import { batchRefusedIn, durableReadsObserver } from '../../src/store/durable-reads.js'
 import { LmdbStore } from '../../src/store/lmdb-store.js'
 import { MemoryStore } from '../../src/store/memory-store.js'
 import { RedisStore } from '../../src/store/redis-store.js'
@@ -106,6 +108,18 @@ describe.each(implementations)('%s state store', (_name, make) => {
     expect(store.offset('events')).toBe(42)
   })
 
+  it('remembers that the portal refuses imbot.v2 in batch, and forgets it once batch works again', async () => {
+    const store = await track(make())
+    const observer = durableReadsObserver(store, pino({ level: 'silent' }))
+    expect(batchRefusedIn(store)).toBe(false)
+    observer.onBatchPath?.(true)
+    await store.flushed()
+    await vi.waitFor(() => expect(batchRefusedIn(store)).toBe(true))
+    observer.onBatchPath?.(false)
+    await store.flushed()
+    await vi.waitFor(() => expect(batchRefusedIn(store)).toBe(false))
+  })
+
   it('refuses the writes an acknowledgement depends on after close, and says it is closed', async () => {
     const store = await make()
     expect(store.isOpen()).toBe(true)
@@ -128,6 +142,7 @@ describe('lmdb state store on disk', () => {
     await first.saveConfirmed({ botId: 7, dialogId: 'chat2', messageId: 5 })
     await first.addSeenKey('m:7:12')
     await first.saveOffset('events', 99)
+    durableReadsObserver(first, pino({ level: 'silent' })).onBatchPath?.(true)
     await first.close()
 
     const second = await track(LmdbStore.open({ dir }))
@@ -135,6 +150,7 @@ describe('lmdb state store on disk', () => {
     expect(second.confirmedId(7, 'chat2')).toBe(5)
     expect(second.seenKeys()).toEqual(['m:7:12'])
     expect(second.offset('events')).toBe(99)
+    expect(batchRefusedIn(second)).toBe(true)
   })
 
   it('keeps at most the newest confirmed watermarks across a reopen', async () => {
