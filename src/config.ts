@@ -60,6 +60,12 @@ export interface Config {
   readonly maxInFlight: number
   /** Upper bound on dialogs with a pending read; beyond it a new dialog's event is refused with 503 `OVERLOADED`. */
   readonly maxPendingDialogs: number
+  /** `READ_PARK_AFTER_MS`: a dialog failing on its own this long has its read parked (kept, retried later). */
+  readonly readParkAfterMs: number
+  /** `READ_PROBE_INTERVAL_MS`: while a configuration error pauses reads, one read probes the portal this often. */
+  readonly readProbeIntervalMs: number
+  /** `READ_SWEEP_INTERVAL_MS`: how often stored reads nobody is sending (refused at the bound, parked) are retried. */
+  readonly readSweepIntervalMs: number
   /** Most dialogs whose events run through the pipeline at once. */
   readonly pipelineConcurrency: number
   /** Most events accepted but not yet through the pipeline; beyond it intake answers 503. */
@@ -213,6 +219,9 @@ export function loadConfig(env: Env): Config {
     ratePerSec: num('B24_RATE_PER_SEC', 2, 0.01, 1000),
     maxInFlight: int('B24_MAX_IN_FLIGHT', 4, 1, 64),
     maxPendingDialogs: int('MAX_PENDING_DIALOGS', 200_000, 1, 10_000_000),
+    readParkAfterMs: int('READ_PARK_AFTER_MS', 600_000, 0, 86_400_000),
+    readProbeIntervalMs: int('READ_PROBE_INTERVAL_MS', 30_000, 10, 3_600_000),
+    readSweepIntervalMs: int('READ_SWEEP_INTERVAL_MS', 60_000, 10, 3_600_000),
     pipelineConcurrency: int('PIPELINE_CONCURRENCY', 64, 1, 10_000),
     maxQueuedEvents: int('MAX_QUEUED_EVENTS', 100_000, 1, 10_000_000),
     handlerTimeoutMs: int('HANDLER_TIMEOUT_MS', 5_000, 1, 600_000),

@@ -30,7 +30,7 @@ import { portalEntryBuilder } from './reads/portal-entry.js'
 import type { PortalGate } from './reads/portal-gate.js'
 import { combinedSnapshot, type PortalEntry, type PortalRegistry, type PortalSource } from './reads/portal-registry.js'
 import type { ReadScheduler } from './reads/read-scheduler.js'
-import { durableReadsObserver, replayPending } from './store/durable-reads.js'
+import { batchRefusedIn, durableReadsObserver, replayPending, startPendingSweep } from './store/durable-reads.js'
 import { type OffsetStore, storedOffset } from './store/offset-store.js'
 import type { StateStore } from './store/state-store.js'
 
@@ -111,11 +111,15 @@ export async function buildService(config: Config, parts: ServiceParts): Promise
         ...(progress ? [progress.observer] : []),
       ],
       confirmedOf: (botId, dialogId) => store.confirmedId(botId, dialogId),
+      batchRefused: () => batchRefusedIn(store),
       ...clock,
     }),
   )
   const webhookPortal = portals.entries()[0]
   if (webhookPortal) replayPending(store, webhookPortal.reads, log.child({ mod: 'store' }))
+  const stopSweep = webhookPortal
+    ? startPendingSweep(store, webhookPortal.reads, log.child({ mod: 'store' }), config.readSweepIntervalMs)
+    : () => {}
   const lanes = new Lanes({ concurrency: config.pipelineConcurrency, maxQueued: config.maxQueuedEvents })
   const runnerOf = portalRunners({
     lanes,
@@ -218,19 +222,11 @@ export async function buildService(config: Config, parts: ServiceParts): Promise
       return service
     },
     close: () =>
-      shutdown.run(() =>
-        drain({
-          timeoutMs: config.shutdownTimeoutMs,
-          poller,
-          lanes,
-          portals,
-          progress,
-          app,
-          store,
-          log,
-          ...clock,
-        }),
-      ),
+      shutdown.run(() => {
+        stopSweep()
+        const { shutdownTimeoutMs: timeoutMs } = config
+        return drain({ timeoutMs, poller, lanes, portals, progress, app, store, log, ...clock })
+      }),
   }
   return service
 }

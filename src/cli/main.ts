@@ -11,6 +11,7 @@ import { isMainModule } from '../is-main.js'
 import { createLogger, SecretScrubber } from '../observability/logger.js'
 import { PortalGate } from '../reads/portal-gate.js'
 import { info } from './commands/info.js'
+import { pending } from './commands/pending.js'
 import { read } from './commands/read.js'
 import { register } from './commands/register.js'
 import { unregister } from './commands/unregister.js'
@@ -24,6 +25,7 @@ const COMMANDS: Readonly<Record<string, (args: readonly string[], ctx: CliContex
   unregister,
   info,
   read,
+  pending,
 }
 
 /** Runs the CLI with `argv` (without `node` and the script) and returns the exit code; never throws. */

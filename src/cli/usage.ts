@@ -10,6 +10,7 @@ Commands:
   unregister   Delete the bot (imbot.v2.Bot.unregister)
   info         Show the bot (imbot.v2.Bot.get)
   read         Mark a dialog read once (imbot.v2.Chat.Message.read, or im.dialog.read)
+  pending      List the reads the service still owes (pending, paused or parked) from STATE_DIR
   help         Show the help of a command
 
 Options for every command:
@@ -59,5 +60,11 @@ Marks the dialog read up to and including --message (without it, the whole dialo
   --message <id>    the last message to mark read
   --method <name>   imbot.v2.Chat.Message.read (default, as the bot) or im.dialog.read (as the webhook's user)
   --bot-id, --token as for info
+`,
+  pending: `Usage: b24-autoread pending [--state-dir <dir>]
+
+Lists the reads kept in the state store that the portal has not confirmed yet: pending, paused by a configuration
+error (see /readyz), or parked after failing past READ_PARK_AFTER_MS. Read-only; safe while the service runs.
+  --state-dir <dir> the service's STATE_DIR (default: $STATE_DIR, else ./data); STATE_STORE=lmdb only
 `,
 }

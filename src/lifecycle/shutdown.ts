@@ -60,7 +60,10 @@ export async function drain(steps: ShutdownSteps): Promise<void> {
   await waitAtMost(steps.lanes.idle(), remaining())
   let left = 0
   for (const entry of steps.portals.entries()) left += await entry.reads.flush(remaining())
-  for (const entry of steps.portals.entries()) entry.gate.close()
+  for (const entry of steps.portals.entries()) {
+    entry.gate.close()
+    entry.reads.close()
+  }
   // The offset of every event settled by now is saved before the store closes.
   await waitAtMost(steps.progress?.flushed() ?? Promise.resolve(), remaining())
   // Requests still in flight finish (or time out) before the store they write to closes.

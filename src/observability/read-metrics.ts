@@ -1,4 +1,4 @@
-/** Metrics of the read scheduler: coalescing (messages per read request), read lag, dropped reads. */
+/** Metrics of the read scheduler: coalescing (messages per read request), read lag, dropped and parked reads. */
 import { Counter, Histogram, type Registry } from 'prom-client'
 import type { ReadObserver } from '../reads/read-scheduler.js'
 import { codeLabel } from './code-label.js'
@@ -41,8 +41,14 @@ export function readMetrics(registry: Registry, prefix: string): ReadObserver {
   })
   const dropped = new Counter({
     name: `${prefix}reads_dropped_total`,
-    help: 'Reads dropped after a terminal error, by error class (terminal-portal, terminal-dialog) and code.',
+    help: 'Reads dropped because the dialog is gone for the bot, by error class (dialog-gone) and code.',
     labelNames: ['class', 'code'],
+    registers: [registry],
+  })
+  const parked = new Counter({
+    name: `${prefix}reads_parked_total`,
+    help: 'Reads parked after failing past READ_PARK_AFTER_MS: kept stored and retried later, by code.',
+    labelNames: ['code'],
     registers: [registry],
   })
   return {
@@ -58,6 +64,9 @@ export function readMetrics(registry: Registry, prefix: string): ReadObserver {
     },
     onDropped(_target, error, kind) {
       dropped.inc({ class: kind, code: codeLabel(error.code) })
+    },
+    onParked(_target, error) {
+      parked.inc({ code: codeLabel(error.code) })
     },
   }
 }

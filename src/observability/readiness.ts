@@ -46,11 +46,27 @@ export class ReadinessChecks {
   }
 }
 
-/** Not ready while the portal refuses every call of the bot (auth, bot ownership): an operator must act. */
+/** What an operator does about a configuration error, by code (see the runbook in docs/OPERATIONS.md). */
+const FIX_OF: Readonly<Record<string, string>> = {
+  BOT_OWNERSHIP_ERROR: 'set B24_BOT_TOKEN to the bot token now registered (it was rotated?) and restart',
+  BOT_TOKEN_NOT_SPECIFIED: 'set B24_BOT_TOKEN and restart',
+  BOT_NOT_FOUND: 'the bot is not registered on the portal: register it again, set B24_BOT_ID, restart',
+  NO_AUTH_FOUND: 'the webhook URL (B24_WEBHOOK_URL) is revoked or wrong: create a new one and restart',
+  INVALID_CREDENTIALS: 'the webhook user lacks rights: check B24_WEBHOOK_URL and restart',
+  insufficient_scope: 'give the webhook or app the "imbot" scope, then restart',
+  PAYMENT_REQUIRED: "the portal's plan does not allow REST: renew the plan",
+}
+
+/**
+ * Not ready while a configuration error pauses the portal's reads (auth, bot ownership, scope, plan): says what an
+ * operator should do; the reads are kept and sent once it works again.
+ */
 export function portalAuthCheck(reads: { readonly portalError: RestError | undefined }): ReadinessCheck {
   return () => {
     const error = reads.portalError
-    return error ? `the portal refuses the bot's calls with ${error.code}` : undefined
+    if (error === undefined) return undefined
+    const fix = FIX_OF[error.code] ?? 'fix the portal, webhook or bot configuration (see the runbook)'
+    return `reads paused: the portal refuses the bot's calls with ${error.code}; ${fix}. Pending reads are kept`
   }
 }
 

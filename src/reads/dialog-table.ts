@@ -2,9 +2,9 @@
  * The dialogs of one portal's read scheduler: a record per dialog with a read pending or in flight, and the confirmed
  * watermarks of dialogs gone idle (bounded, the oldest forgotten first) so a late lower id is never sent.
  */
+import { BoundedMap } from '../util/bounded.js'
 import type { Watermark } from './dialog-watermark.js'
 import type { Trace } from './read-contract.js'
-import { rememberNewest } from './remember-newest.js'
 
 /** A dialog with a read pending or in flight: its watermark, and the log ids of the newest message and the one sent. */
 export interface Dialog {
@@ -24,13 +24,12 @@ export function keyOf(botId: number, dialogId: string): string {
 export class DialogTable {
   readonly #active = new Map<string, Dialog>()
   /** Watermarks of dialogs gone idle, newest last. */
-  readonly #idle = new Map<string, number>()
-  readonly #rememberLimit: number
+  readonly #idle: BoundedMap<string, number>
   readonly #confirmedOf: ((botId: number, dialogId: string) => number) | undefined
 
   /** `confirmedOf` looks up a watermark this process does not remember (the state store's, after a restart). */
   constructor(rememberLimit: number, confirmedOf: ((botId: number, dialogId: string) => number) | undefined) {
-    this.#rememberLimit = rememberLimit
+    this.#idle = new BoundedMap(rememberLimit)
     this.#confirmedOf = confirmedOf
   }
 
@@ -64,6 +63,6 @@ export class DialogTable {
     const dialog = this.#active.get(key)
     if (dialog === undefined) return
     this.#active.delete(key)
-    rememberNewest(this.#idle, key, dialog.mark.confirmed, this.#rememberLimit)
+    this.#idle.set(key, dialog.mark.confirmed)
   }
 }

@@ -25,14 +25,19 @@ export interface Watermark {
   readonly sentMessages: number
   /** Retryable failures of this dialog in a row. */
   readonly attempts: number
+  /** When the dialog's own failures in a row began (0: not failing); past the retry window the read is parked. */
+  readonly failingSince: number
+  /** An id the portal said is gone (deleted): while nothing newer is pending, the dialog is read as a whole. */
+  readonly goneId: number
 }
 
 /**
  * What the scheduler does next with the dialog: nothing (`none`: the id is already confirmed, or the read in flight
  * will be followed up), queue a read behind the others (`queue`), send again before the others (`front`: a retry
- * keeps its place), or forget the dialog and remember `confirmed` (`done`: nothing left to read).
+ * keeps its place), queue it again after the dialog's own backoff (`later`), keep it stored but stop sending it
+ * until a sweep or a newer message (`park`), or forget the dialog and remember `confirmed` (`done`).
  */
-export type Next = 'none' | 'queue' | 'front' | 'done'
+export type Next = 'none' | 'queue' | 'front' | 'later' | 'park' | 'done'
 
 /** The result of `requestRead`: `stale` ids change nothing; `raised` means the id is the new highest. */
 export interface RequestStep {
@@ -41,11 +46,15 @@ export interface RequestStep {
   readonly effect: 'stale' | 'raised' | 'covered'
 }
 
-/** The result of `startRead`: the id to send and the messages it covers. */
+/**
+ * The result of `startRead`: the id the read covers and the messages it covers; `wholeDialog` sends the read
+ * without `messageId` ("marks all messages in the chat"), because the newest id was deleted.
+ */
 export interface SendStep {
   readonly state: Watermark
   readonly messageId: number
   readonly messages: number
+  readonly wholeDialog: boolean
 }
 
 /** The result of `confirmRead`: what to log and report about the confirmed read. */
@@ -58,8 +67,19 @@ export interface ConfirmStep {
   readonly lagMs: number
 }
 
-/** What a failed read does: drop it (a refusal), retry it, or send it again alone (`batch` refused the method). */
-export type FailAction = 'drop' | 'retry' | 'resend'
+/**
+ * What a failed read does: `drop` it (the dialog is gone for the bot), `retry` it behind the portal-wide slow-down
+ * (rate limit, overload, operating time), `backoff` (this dialog's own failure: retry after its own delay), `park`
+ * it (failing past the retry window: kept stored, retried later), `pause` the portal (its configuration is wrong:
+ * kept stored, retried once fixed), read the `whole-dialog` (the newest id was deleted), or `resend` it alone
+ * (`batch` refused the method).
+ */
+export type FailAction = 'drop' | 'retry' | 'backoff' | 'park' | 'pause' | 'whole-dialog' | 'resend'
+
+/** How long a dialog's own failures are retried before its read is parked. */
+export interface RetryWindow {
+  readonly parkAfterMs: number
+}
 
 /** The result of `failRead`; after a `retry`, `state.attempts` counts the failures in a row. */
 export interface FailStep {
@@ -71,7 +91,18 @@ export interface FailStep {
 
 /** A dialog with nothing pending above `confirmed`. */
 export function openWatermark(confirmed: number): Watermark {
-  return { pending: 0, confirmed, inFlight: 0, since: 0, nextSince: 0, messages: 0, sentMessages: 0, attempts: 0 }
+  return {
+    pending: 0,
+    confirmed,
+    inFlight: 0,
+    since: 0,
+    nextSince: 0,
+    messages: 0,
+    sentMessages: 0,
+    attempts: 0,
+    failingSince: 0,
+    goneId: 0,
+  }
 }
 
 /** A message `messageId` received at `receivedAt` asks to be read. */
@@ -89,9 +120,14 @@ export function requestRead(w: Watermark, messageId: number, receivedAt: number)
   return { state, next: w.inFlight === 0 ? 'queue' : 'none', effect: raised ? 'raised' : 'covered' }
 }
 
-/** The scheduler sends the dialog's read now: one call carries the highest pending id. */
+/**
+ * The scheduler sends the dialog's read now: one call carries the highest pending id. When that id is one the portal
+ * said is gone, the read goes without `messageId`: every message before it (the rest of a coalesced burst) is read.
+ */
 export function startRead(w: Watermark): SendStep {
-  return { state: { ...w, inFlight: w.pending, sentMessages: w.messages }, messageId: w.pending, messages: w.messages }
+  const state = { ...w, inFlight: w.pending, sentMessages: w.messages }
+  const wholeDialog = w.goneId !== 0 && w.goneId >= w.pending
+  return { state, messageId: w.pending, messages: w.messages, wholeDialog }
 }
 
 /** The portal confirmed the read in flight at `now`. */
@@ -107,24 +143,46 @@ export function confirmRead(w: Watermark, now: number): ConfirmStep {
     messages: Math.max(0, w.messages - w.sentMessages),
     sentMessages: 0,
     attempts: 0,
+    failingSince: 0,
+    goneId: 0,
   }
   const next = more ? 'queue' : 'done'
   return { state, next, messageId: w.inFlight, messages: w.sentMessages, lagMs: now - w.since }
 }
 
+/** What each error class does to a read (see `classify.ts`); the dialog's own failures back off, then park. */
+const ACTION_OF: Readonly<Record<ErrorClass, FailAction>> = {
+  'batch-refused': 'resend',
+  'dialog-gone': 'drop',
+  'message-gone': 'whole-dialog',
+  'portal-config': 'pause',
+  'rate-limit': 'retry',
+  'operating-limit': 'retry',
+  overload: 'retry',
+  transient: 'backoff',
+  unknown: 'backoff',
+}
+
 /** The portal refused the read in flight at `now` with an error of class `kind`. */
-export function failRead(w: Watermark, kind: ErrorClass, now: number): FailStep {
+export function failRead(w: Watermark, kind: ErrorClass, now: number, window: RetryWindow): FailStep {
   const messageId = w.inFlight
   const settled: Watermark = { ...w, inFlight: 0, sentMessages: 0, nextSince: 0 }
-  if (kind === 'batch-refused') return { state: settled, next: 'front', messageId, action: 'resend' }
-  if (kind === 'terminal-portal' || kind === 'terminal-dialog') {
+  const action = ACTION_OF[kind]
+  if (action === 'drop') {
     // Ids above the refused one arrived meanwhile: they may well be readable.
     if (w.pending > messageId) {
-      return { state: { ...settled, messages: 1, since: w.nextSince || now }, next: 'queue', messageId, action: 'drop' }
+      return { state: { ...settled, messages: 1, since: w.nextSince || now }, next: 'queue', messageId, action }
     }
-    const state: Watermark = { ...settled, pending: w.confirmed, messages: 0, since: 0 }
-    return { state, next: 'done', messageId, action: 'drop' }
+    const state: Watermark = { ...settled, pending: w.confirmed, messages: 0, since: 0, attempts: 0, failingSince: 0 }
+    return { state, next: 'done', messageId, action }
   }
-  // The retry carries every pending id, so its lag still runs from the oldest one.
-  return { state: { ...settled, attempts: w.attempts + 1 }, next: 'front', messageId, action: 'retry' }
+  // Every other action keeps the read: the retry carries every pending id, so its lag still runs from the oldest.
+  if (action === 'whole-dialog') return { state: { ...settled, goneId: messageId }, next: 'front', messageId, action }
+  if (action === 'resend' || action === 'pause') return { state: settled, next: 'front', messageId, action }
+  const attempts = w.attempts + 1
+  if (action === 'retry') return { state: { ...settled, attempts }, next: 'front', messageId, action }
+  const failingSince = w.failingSince || now
+  const state: Watermark = { ...settled, attempts, failingSince }
+  if (now - failingSince >= window.parkAfterMs) return { state, next: 'park', messageId, action: 'park' }
+  return { state, next: 'later', messageId, action }
 }

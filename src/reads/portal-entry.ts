@@ -19,6 +19,8 @@ export interface PortalSettings {
   readonly ratePerSec: number
   readonly maxInFlight: number
   readonly maxPendingDialogs: number
+  readonly readParkAfterMs: number
+  readonly readProbeIntervalMs: number
 }
 
 /** What every portal entry is built with. */
@@ -32,6 +34,8 @@ export interface PortalEntryOptions {
   readonly onGrant?: GateOptions['onGrant']
   /** A confirmed watermark this process does not remember (the state store's); used with one portal only. */
   readonly confirmedOf?: (botId: number, dialogId: string) => number
+  /** Whether the portal refused `imbot.v2` in `batch` before the last restart (the store's); one portal only. */
+  readonly batchRefused?: () => boolean
   readonly now?: () => number
 }
 
@@ -62,6 +66,8 @@ export function portalEntryBuilder(options: PortalEntryOptions): BuildPortal {
       observers: options.observers,
       // The store's watermarks carry no portal: only a one-portal deployment may consult them.
       ...(oauth || !options.confirmedOf ? {} : { confirmedOf: options.confirmedOf }),
+      ...(oauth || !options.batchRefused ? {} : { batchRefused: options.batchRefused() }),
+      retry: { parkAfterMs: settings.readParkAfterMs, probeIntervalMs: settings.readProbeIntervalMs },
       ...now,
     })
     return { key, port, gate, reads }

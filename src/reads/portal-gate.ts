@@ -136,7 +136,8 @@ export class PortalGate {
       wakeAt = this.#cooldownUntil
     } else {
       for (let i = 0; i < this.#waiters.length && this.#inFlight < this.#maxInFlight; ) {
-        const waiter = this.#waiters[i] as Waiter
+        const waiter = this.#waiters[i]
+        if (waiter === undefined) break
         const notBefore = this.#notBefore(waiter.method)
         if (notBefore > now) {
           wakeAt = Math.min(wakeAt, notBefore)

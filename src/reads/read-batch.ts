@@ -4,9 +4,7 @@
  * instead of a stuck slot.
  * @see https://apidocs.bitrix24.com/api-reference/how-to-call-rest-api/batch.html
  */
-import type { BitrixPort, RestError, RestOutcome, RestTime } from '../bitrix/port.js'
-import type { ErrorClass } from './classify.js'
-import type { SlotReport } from './portal-gate.js'
+import type { BitrixPort, RestError, RestOutcome } from '../bitrix/port.js'
 import type { ReadMethod, ReadTarget } from './read-method.js'
 
 /** Most commands Bitrix24 accepts in one `batch`. */
@@ -19,36 +17,22 @@ export interface BatchAnswer<T> {
 }
 
 /** Sends the items' reads (at most `BATCH_LIMIT`) and pairs each item with its outcome. */
-export async function sendReads<T extends { readonly target: ReadTarget }>(
+export async function sendReads<T extends { readonly target: ReadTarget; readonly wholeDialog: boolean }>(
   port: BitrixPort,
   readMethod: ReadMethod,
   items: readonly T[],
 ): Promise<BatchAnswer<T>> {
   const [only] = items
   if (only !== undefined && items.length === 1) {
-    return { outcomes: [[only, await safely(() => port.call(readMethod.build(only.target)))]], whole: undefined }
+    return {
+      outcomes: [[only, await safely(() => port.call(readMethod.build(only.target, only.wholeDialog)))]],
+      whole: undefined,
+    }
   }
-  const calls = new Map(items.map((item, i) => [`r${i}`, readMethod.build(item.target)]))
+  const calls = new Map(items.map((item, i) => [`r${i}`, readMethod.build(item.target, item.wholeDialog)]))
   const res = await safely(() => port.batch(calls))
   if (!res.ok) return { outcomes: items.map((item) => [item, { ok: false, error: res.error }]), whole: res.error }
   return { outcomes: items.map((item, i) => [item, res.results.get(`r${i}`) ?? missingResult()]), whole: undefined }
-}
-
-/** What the gate learns from one read request: the error classes of its commands and their `time` blocks. */
-export function readSlotReport(
-  method: string,
-  kinds: ReadonlySet<ErrorClass>,
-  outcomes: ReadonlyArray<readonly [unknown, RestOutcome]>,
-): SlotReport {
-  const times: Array<{ method: string; time: RestTime }> = []
-  for (const [, outcome] of outcomes) if (outcome.time) times.push({ method, time: outcome.time })
-  return {
-    rateLimited: kinds.has('rate-limit'),
-    overloaded: kinds.has('overload'),
-    failed: kinds.has('transient'),
-    times,
-    ...(kinds.has('operating-limit') ? { operatingBlocked: [method] } : {}),
-  }
 }
 
 async function safely<T extends { ok: boolean }>(fn: () => Promise<T>): Promise<T | { ok: false; error: RestError }> {

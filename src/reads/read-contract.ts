@@ -19,8 +19,12 @@ export interface ReadObserver {
   onCall?(info: ReadCallInfo): void
   /** The portal confirmed a dialog read up to `lastId`; `lagMs` is from the oldest covered message's receipt. */
   onConfirmed?(target: ReadTarget, info: { readonly lagMs: number; readonly messages: number }): void
-  /** A read was dropped because of a terminal error. */
+  /** A read was dropped: the dialog is gone for the bot (the only reason a read is given up). */
   onDropped?(target: ReadTarget, error: RestError, kind: ErrorClass): void
+  /** A read was parked after failing past the retry window: it stays stored and is retried later. */
+  onParked?(target: ReadTarget, error: RestError): void
+  /** The portal was found to refuse `imbot.v2` in `batch` (`refused`), or to accept it again. */
+  onBatchPath?(refused: boolean): void
 }
 
 /** Ids repeated on a read's log lines so one message can be followed from its request to its read. */

@@ -12,10 +12,10 @@ export interface ReadTarget {
   readonly messageId: number
 }
 
-/** Builds the REST call for a read. */
+/** Builds the REST call for a read; `wholeDialog` leaves the id out, which reads every message of the dialog. */
 export interface ReadMethod {
   readonly method: string
-  build(target: ReadTarget): RestCall
+  build(target: ReadTarget, wholeDialog?: boolean): RestCall
 }
 
 /** `imbot.v2.Chat.Message.read {botId, botToken, dialogId, messageId}`; `botToken` is omitted for OAuth apps. */
@@ -23,18 +23,22 @@ export function imbotV2Read(botToken: string | undefined): ReadMethod {
   const method = 'imbot.v2.Chat.Message.read'
   return {
     method,
-    build: (t) => ({
-      method,
-      params:
-        botToken === undefined
-          ? { botId: t.botId, dialogId: t.dialogId, messageId: t.messageId }
-          : { botId: t.botId, botToken, dialogId: t.dialogId, messageId: t.messageId },
-    }),
+    build: (t, wholeDialog = false) => {
+      const id = wholeDialog ? {} : { messageId: t.messageId }
+      const token = botToken === undefined ? {} : { botToken }
+      return { method, params: { botId: t.botId, ...token, dialogId: t.dialogId, ...id } }
+    },
   }
 }
 
 /** `im.dialog.read {DIALOG_ID, MESSAGE_ID}`: acts as the calling user, not the bot. */
 export function imDialogRead(): ReadMethod {
   const method = 'im.dialog.read'
-  return { method, build: (t) => ({ method, params: { DIALOG_ID: t.dialogId, MESSAGE_ID: t.messageId } }) }
+  return {
+    method,
+    build: (t, wholeDialog = false) => ({
+      method,
+      params: wholeDialog ? { DIALOG_ID: t.dialogId } : { DIALOG_ID: t.dialogId, MESSAGE_ID: t.messageId },
+    }),
+  }
 }

@@ -1,11 +1,20 @@
 /**
  * Keeps the state store in step with the read scheduler: a pending watermark is cleared once the portal confirms
- * an id at or above it (or refuses it for good), confirmed watermarks are kept so a restart never reads a dialog
- * backwards, and at start every stored pending read is handed back to the scheduler.
+ * an id at or above it (or the dialog is gone for the bot), confirmed watermarks are kept so a restart never reads a
+ * dialog backwards, and at start every stored pending read is handed back to the scheduler. Paused and parked reads
+ * keep their pending watermark: the store is their record, and a periodic sweep hands back what nobody is sending.
  */
 import type { Logger } from 'pino'
 import type { ReadObserver, ReadScheduler } from '../reads/read-scheduler.js'
 import type { StateStore } from './state-store.js'
+
+/** The store's named value that remembers when the portal was found to refuse `imbot.v2` in `batch` (0: it does not). */
+export const BATCH_REFUSED_KEY = 'imbot-batch-refused'
+
+/** Whether the store remembers that the portal refuses `imbot.v2` in `batch`. */
+export function batchRefusedIn(store: Pick<StateStore, 'offset'>): boolean {
+  return (store.offset(BATCH_REFUSED_KEY) ?? 0) > 0
+}
 
 /** A scheduler observer that clears pending reads in the store; write failures are logged, at most one a minute. */
 export function durableReadsObserver(store: StateStore, log: Logger): ReadObserver {
@@ -26,15 +35,26 @@ export function durableReadsObserver(store: StateStore, log: Logger): ReadObserv
     onDropped(target) {
       track(store.clearPending(target))
     },
+    onBatchPath(refused) {
+      track(store.saveOffset(BATCH_REFUSED_KEY, refused ? Date.now() : 0))
+    },
   }
 }
 
-/** Hands every stored pending read to the scheduler; returns how many dialogs were replayed. */
-export function replayPending(store: StateStore, reads: Pick<ReadScheduler, 'request'>, log: Logger): number {
+/**
+ * Hands every stored pending read the scheduler does not track to it (at start: all of them); returns how many
+ * dialogs were replayed.
+ */
+export function replayPending(
+  store: StateStore,
+  reads: Pick<ReadScheduler, 'request'> & Partial<Pick<ReadScheduler, 'tracks'>>,
+  log: Logger,
+): number {
   let replayed = 0
   let refused = 0
   let done = 0
   for (const mark of store.pendingReads()) {
+    if (reads.tracks?.(mark.botId, mark.dialogId)) continue
     if (mark.messageId <= store.confirmedId(mark.botId, mark.dialogId)) {
       // Confirmed before the last stop, but the clearing write did not make it.
       void store.clearPending(mark).catch(() => {})
@@ -49,4 +69,24 @@ export function replayPending(store: StateStore, reads: Pick<ReadScheduler, 'req
     )
   }
   return replayed
+}
+
+/**
+ * Every `intervalMs`, hands back to the scheduler what nobody is sending: stored reads it does not track (refused at
+ * the pending bound after the 200, so no read waits for a restart) and its parked reads. Returns the stop function.
+ */
+export function startPendingSweep(
+  store: StateStore,
+  reads: Pick<ReadScheduler, 'request' | 'tracks' | 'retryParked'>,
+  log: Logger,
+  intervalMs: number,
+): () => void {
+  const timer = setInterval(() => {
+    if (!store.isOpen()) return
+    const parked = reads.retryParked()
+    if (parked > 0) log.info({ parked }, 'parked reads retried')
+    replayPending(store, reads, log)
+  }, intervalMs)
+  timer.unref()
+  return () => clearInterval(timer)
 }

@@ -157,15 +157,18 @@ describe('end to end: webhook in, imbot.v2.Chat.Message.read out (real SDK, HTTP
     expect(w.portal.stats().regressions).toBe(0)
   })
 
-  it('logs a terminal portal error once with its code and does not retry it', async () => {
+  it('pauses reads on a configuration error with one error line, keeping the read stored', async () => {
     world = await startWorld({ env: { B24_BOT_TOKEN: 'a-wrong-bot-token-123' } })
     const w = world
     const sent = w.portal.userSends({ botId: w.botId, dialogId: 'chat30' })
     expect((await post(w, phpHttpBuildQuery(sent.event))).status).toBe(200)
-    await w.service.reads.idle()
+    await vi.waitFor(() => expect(w.service.reads.portalError?.code).toBe('BOT_OWNERSHIP_ERROR'))
     expect(w.portal.requests.map((r) => r.errorCode)).toEqual(['BOT_OWNERSHIP_ERROR'])
     const errors = w.logs.map((l) => JSON.parse(l)).filter((l) => l.level >= 50)
-    expect(errors).toEqual([expect.objectContaining({ code: 'BOT_OWNERSHIP_ERROR', kind: 'terminal-portal' })])
+    expect(errors).toEqual([
+      expect.objectContaining({ code: 'BOT_OWNERSHIP_ERROR', msg: expect.stringContaining('paused') }),
+    ])
+    expect(w.service.store.pendingReads()).toEqual([{ botId: w.botId, dialogId: 'chat30', messageId: sent.messageId }])
     expect(w.printed()).not.toContain('a-wrong-bot-token-123')
   })
 

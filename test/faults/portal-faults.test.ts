@@ -121,7 +121,7 @@ describe('portal faults: every acknowledged message is still read', () => {
     expect(readRequests(w)).toBeLessThanOrEqual(10)
   }, 45_000)
 
-  it('drops a read the portal refuses for good with one clear error line, and keeps reading other dialogs', async () => {
+  it('drops the read of a dialog the bot was removed from with one clear error line, and keeps reading others', async () => {
     const w = await start()
     const doomed = w.portal.userSends({ botId: w.botId, dialogId: 'chat50' })
     w.portal.botLeaves({ botId: w.botId, dialogId: 'chat50' })
@@ -132,7 +132,7 @@ describe('portal faults: every acknowledged message is still read', () => {
     const errors = logLines(w).filter((l) => (l.level as number) >= 50)
     expect(errors).toEqual([
       expect.objectContaining({
-        msg: 'read dropped: the portal refused it with a terminal error',
+        msg: 'read dropped: the dialog is gone for the bot',
         code: 'ACCESS_DENIED',
         dialogId: 'chat50',
         messageId: doomed.messageId,

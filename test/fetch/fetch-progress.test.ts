@@ -58,7 +58,7 @@ describe('fetch progress: the offset confirmed to Event.get', () => {
     progress.observer.onDropped?.(
       { botId: 7, dialogId: '9', messageId: 300 },
       { code: 'ACCESS_DENIED', status: 403, message: '' },
-      'terminal-dialog',
+      'dialog-gone',
     )
     expect(progress.offset).toBe(3)
     await progress.idle()

@@ -65,7 +65,8 @@ describe('createMetrics', () => {
     metrics.reads.onCall?.({ batch: false, dialogs: 1, messages: 1, ok: true, code: undefined, durationMs: 5 })
     metrics.reads.onCall?.({ batch: true, dialogs: 3, messages: 9, ok: false, code: 'ACCESS_DENIED', durationMs: 5 })
     metrics.reads.onConfirmed?.(target, { lagMs: 2_000, messages: 4 })
-    metrics.reads.onDropped?.(target, { code: 'ACCESS_DENIED', status: 403, message: '' }, 'terminal-dialog')
+    metrics.reads.onDropped?.(target, { code: 'ACCESS_DENIED', status: 403, message: '' }, 'dialog-gone')
+    metrics.reads.onParked?.(target, { code: 'SOMETHING_NEW', status: 400, message: '' })
     const m = await exposition(metrics)
     expect(m.value('b24_autoread_read_requests_total', { kind: 'single', outcome: 'ok' })).toBe(1)
     expect(m.value('b24_autoread_read_requests_total', { kind: 'batch', outcome: 'error' })).toBe(1)
@@ -77,7 +78,9 @@ describe('createMetrics', () => {
     expect(m.value('b24_autoread_read_lag_seconds_sum')).toBe(2)
     expect(m.value('b24_autoread_read_lag_seconds_bucket', { le: '1' })).toBe(0)
     expect(m.value('b24_autoread_read_lag_seconds_bucket', { le: '2.5' })).toBe(1)
-    expect(m.value('b24_autoread_reads_dropped_total', { class: 'terminal-dialog', code: 'ACCESS_DENIED' })).toBe(1)
+    expect(m.value('b24_autoread_reads_dropped_total', { class: 'dialog-gone', code: 'ACCESS_DENIED' })).toBe(1)
+    // Unknown codes are bounded by the code label: one label value for every code not in its list.
+    expect(m.value('b24_autoread_reads_parked_total', { code: 'other' })).toBe(1)
   })
 
   it('reads the limiter gauges from the gate at scrape time and times waits from onGrant', async () => {

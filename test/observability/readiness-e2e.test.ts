@@ -58,9 +58,11 @@ describe('/readyz', () => {
     expect(body.reasons).toEqual([expect.stringMatching(/^portal-auth: .*BOT_OWNERSHIP_ERROR/)])
     expect((await fetch(`${w.service.url}/healthz`)).status).toBe(200)
     expect(await metric(w, 'b24_autoread_ready')).toBe(0)
+    // Paused, not dropped: the read stays stored until the token is fixed.
     expect(
-      await metric(w, 'b24_autoread_reads_dropped_total', { class: 'terminal-portal', code: 'BOT_OWNERSHIP_ERROR' }),
-    ).toBe(1)
+      await metric(w, 'b24_autoread_reads_dropped_total', { class: 'portal-config', code: 'BOT_OWNERSHIP_ERROR' }),
+    ).toBe(0)
+    expect(w.service.store.pendingReads()).toHaveLength(1)
     expect(
       await metric(w, 'b24_autoread_rest_requests_total', {
         method: 'imbot.v2.Chat.Message.read',
@@ -69,7 +71,7 @@ describe('/readyz', () => {
       }),
     ).toBe(1)
     const dropped = w.logs.map((l) => JSON.parse(l)).find((l) => l.code === 'BOT_OWNERSHIP_ERROR')
-    expect(dropped).toMatchObject({ level: 50, dialogId: 'chat2', kind: 'terminal-portal' })
+    expect(dropped).toMatchObject({ level: 50, msg: expect.stringContaining('reads paused') })
     expect(w.printed()).not.toContain('wrong-bot-token-4242')
   })
 

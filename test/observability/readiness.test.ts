@@ -49,12 +49,15 @@ describe('ReadinessChecks', () => {
 })
 
 describe('portal checks', () => {
-  it('fails while the scheduler holds a terminal portal error, with its code only', () => {
+  it('fails while a configuration error pauses reads, with its code and what to do, never the message', () => {
     const reads: { portalError: RestError | undefined } = { portalError: undefined }
     const check = portalAuthCheck(reads)
     expect(check()).toBeUndefined()
     reads.portalError = { code: 'NO_AUTH_FOUND', status: 401, message: 'Wrong authorization data' }
-    expect(check()).toBe("the portal refuses the bot's calls with NO_AUTH_FOUND")
+    expect(check()).toBe(
+      "reads paused: the portal refuses the bot's calls with NO_AUTH_FOUND; the webhook URL (B24_WEBHOOK_URL) is " +
+        'revoked or wrong: create a new one and restart. Pending reads are kept',
+    )
   })
 
   it('fails while the gate treats the portal as overloaded', () => {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { type Dialog, DialogTable, keyOf } from '../../src/reads/dialog-table.js'
 import { openWatermark } from '../../src/reads/dialog-watermark.js'
-import { rememberNewest } from '../../src/reads/remember-newest.js'
 
 const dialog = (dialogId: string, confirmed: number): Dialog => ({
   botId: 1,
@@ -36,19 +35,5 @@ describe('dialog table', () => {
     expect(table.confirmed(keyOf(1, 'a'), 1, 'a')).toBe(9)
     expect(table.confirmed(keyOf(1, 'z'), 1, 'z')).toBe(40)
     expect(asked).toEqual(['z'])
-  })
-})
-
-describe('remember newest', () => {
-  it('keeps the last `limit` keys, a key set again counting as newest', () => {
-    const map = new Map<string, number>()
-    rememberNewest(map, 'a', 1, 2)
-    rememberNewest(map, 'b', 2, 2)
-    rememberNewest(map, 'a', 3, 2)
-    rememberNewest(map, 'c', 4, 2)
-    expect([...map]).toEqual([
-      ['a', 3],
-      ['c', 4],
-    ])
   })
 })

@@ -13,6 +13,7 @@ import {
 const w = (fields: Partial<Watermark> = {}): Watermark => ({ ...openWatermark(0), ...fields })
 
 const NOW = 1_000
+const WINDOW = { parkAfterMs: 600 }
 
 describe('dialog watermark: a message asks to be read (requestRead)', () => {
   const rows: Array<{
@@ -109,6 +110,7 @@ describe('dialog watermark: the read is sent (startRead)', () => {
         state: w({ confirmed: 2, pending: 7, inFlight: 7, since: 100, messages: 3, sentMessages: 3 }),
         messageId: 7,
         messages: 3,
+        wholeDialog: false,
       },
     },
     {
@@ -118,6 +120,27 @@ describe('dialog watermark: the read is sent (startRead)', () => {
         state: w({ pending: 7, inFlight: 7, since: 100, messages: 3, sentMessages: 3, attempts: 2 }),
         messageId: 7,
         messages: 3,
+        wholeDialog: false,
+      },
+    },
+    {
+      rule: 'after the portal said the newest id is gone, the read goes without messageId (the whole dialog)',
+      state: w({ pending: 7, since: 100, messages: 3, goneId: 7 }),
+      expected: {
+        state: w({ pending: 7, inFlight: 7, since: 100, messages: 3, sentMessages: 3, goneId: 7 }),
+        messageId: 7,
+        messages: 3,
+        wholeDialog: true,
+      },
+    },
+    {
+      rule: 'a newer id than the gone one is read by its id again: it covers the earlier messages',
+      state: w({ pending: 9, since: 100, messages: 4, goneId: 7 }),
+      expected: {
+        state: w({ pending: 9, inFlight: 9, since: 100, messages: 4, sentMessages: 4, goneId: 7 }),
+        messageId: 9,
+        messages: 4,
+        wholeDialog: false,
       },
     },
   ]
@@ -180,21 +203,15 @@ describe('dialog watermark: the portal refuses the read (failRead)', () => {
   })
   const rows: Array<{ rule: string; state: Watermark; kind: ErrorClass; expected: ReturnType<typeof failRead> }> = [
     {
-      rule: 'a refusal of the newest id drops the read and the dialog is done at its confirmed watermark',
+      rule: 'a dialog gone for the bot drops the read and the dialog is done at its confirmed watermark',
       state: inFlight,
-      kind: 'terminal-dialog',
+      kind: 'dialog-gone',
       expected: { state: w({ confirmed: 3, pending: 3 }), next: 'done', messageId: 7, action: 'drop' },
     },
     {
-      rule: 'a portal-wide refusal drops the read the same way',
-      state: inFlight,
-      kind: 'terminal-portal',
-      expected: { state: w({ confirmed: 3, pending: 3 }), next: 'done', messageId: 7, action: 'drop' },
-    },
-    {
-      rule: 'a refusal with newer ids queues them: they may well be readable',
+      rule: 'a gone dialog with newer ids queues them: they may well be readable',
       state: newerArrived,
-      kind: 'terminal-dialog',
+      kind: 'dialog-gone',
       expected: {
         state: w({ confirmed: 3, pending: 9, since: 400, messages: 1, attempts: 1 }),
         next: 'queue',
@@ -203,14 +220,65 @@ describe('dialog watermark: the portal refuses the read (failRead)', () => {
       },
     },
     {
-      rule: 'a transient failure retries first, counting the failures in a row',
+      rule: 'a deleted newest message keeps the read and marks the id gone, so the dialog is read as a whole',
+      state: inFlight,
+      kind: 'message-gone',
+      expected: {
+        state: w({ confirmed: 3, pending: 7, since: 100, messages: 3, goneId: 7 }),
+        next: 'front',
+        messageId: 7,
+        action: 'whole-dialog',
+      },
+    },
+    {
+      rule: "a configuration error keeps the read pending and pauses the portal; the dialog's failures are not counted",
+      state: inFlight,
+      kind: 'portal-config',
+      expected: {
+        state: w({ confirmed: 3, pending: 7, since: 100, messages: 3 }),
+        next: 'front',
+        messageId: 7,
+        action: 'pause',
+      },
+    },
+    {
+      rule: "a transient failure backs off on the dialog's own delay, remembering when its failures began",
       state: inFlight,
       kind: 'transient',
       expected: {
-        state: w({ confirmed: 3, pending: 7, since: 100, messages: 3, attempts: 1 }),
-        next: 'front',
+        state: w({ confirmed: 3, pending: 7, since: 100, messages: 3, attempts: 1, failingSince: NOW }),
+        next: 'later',
         messageId: 7,
-        action: 'retry',
+        action: 'backoff',
+      },
+    },
+    {
+      rule: 'an unknown code backs off the same way: never dropped',
+      state: w({ ...inFlight, attempts: 2, failingSince: NOW - 100 }),
+      kind: 'unknown',
+      expected: {
+        state: w({ confirmed: 3, pending: 7, since: 100, messages: 3, attempts: 3, failingSince: NOW - 100 }),
+        next: 'later',
+        messageId: 7,
+        action: 'backoff',
+      },
+    },
+    {
+      rule: 'failing past the retry window parks the read (kept, not dropped)',
+      state: w({ ...inFlight, attempts: 9, failingSince: NOW - WINDOW.parkAfterMs }),
+      kind: 'unknown',
+      expected: {
+        state: w({
+          confirmed: 3,
+          pending: 7,
+          since: 100,
+          messages: 3,
+          attempts: 10,
+          failingSince: NOW - WINDOW.parkAfterMs,
+        }),
+        next: 'park',
+        messageId: 7,
+        action: 'park',
       },
     },
     {
@@ -225,11 +293,18 @@ describe('dialog watermark: the portal refuses the read (failRead)', () => {
       },
     },
     {
-      rule: 'an overloaded portal retries',
-      state: inFlight,
+      rule: 'an overloaded portal retries behind the portal-wide slow-down, never parking',
+      state: w({ ...inFlight, failingSince: NOW - WINDOW.parkAfterMs }),
       kind: 'overload',
       expected: {
-        state: w({ confirmed: 3, pending: 7, since: 100, messages: 3, attempts: 1 }),
+        state: w({
+          confirmed: 3,
+          pending: 7,
+          since: 100,
+          messages: 3,
+          attempts: 1,
+          failingSince: NOW - WINDOW.parkAfterMs,
+        }),
         next: 'front',
         messageId: 7,
         action: 'retry',
@@ -259,7 +334,7 @@ describe('dialog watermark: the portal refuses the read (failRead)', () => {
     },
   ]
   it.each(rows)('$rule', ({ state, kind, expected }) => {
-    expect(failRead(state, kind, NOW)).toEqual(expected)
+    expect(failRead(state, kind, NOW, WINDOW)).toEqual(expected)
   })
 })
 

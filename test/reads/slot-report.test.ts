@@ -13,8 +13,8 @@ describe('slotReport', () => {
     ['overload', { overloaded: true }],
     ['transient', { failed: true }],
     ['operating-limit', { operatingBlocked: ['m'] }],
-    ['terminal-dialog', {}],
-    ['terminal-portal', {}],
+    ['dialog-gone', {}],
+    ['portal-config', {}],
     ['batch-refused', {}],
   ] as const)('reports %s to the gate as %o', (kind, expected) => {
     expect(slotReport('m', [kind], [])).toEqual({

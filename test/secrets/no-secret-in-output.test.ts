@@ -129,7 +129,7 @@ describe('no secret in anything the process prints', () => {
     // 3-5 run side by side (independent processes, memory stores).
     const memory = { STATE_STORE: 'memory' }
     await Promise.all([
-      // 3. The portal refuses the bot token (a terminal portal error), and a wrong webhook secret (401).
+      // 3. The portal refuses the bot token (a configuration error: reads pause), and a wrong webhook secret (401).
       (async () => {
         const wrongToken = await start({ ...memory, B24_BOT_TOKEN: SECRETS.wrongBotToken })
         await writesThenPrints(wrongToken, 'chat44', 'BOT_OWNERSHIP_ERROR')
@@ -139,7 +139,7 @@ describe('no secret in anything the process prints', () => {
           ...memory,
           B24_WEBHOOK_URL: portal.webhookUrl.replace(portal.webhookSecret, SECRETS.wrongWebhookSecret),
         })
-        await writesThenPrints(wrongHook, 'chat45', 'read dropped')
+        await writesThenPrints(wrongHook, 'chat45', 'reads paused')
       })(),
       // 4. SDK transport errors: an untrusted certificate, and nothing listening.
       (async () => {

@@ -104,10 +104,10 @@ describe.each(['memory', 'lmdb'] as const)('durable reads over the %s store', (k
     expect(store.pendingReads()).toEqual([])
   })
 
-  it('clears a read the portal refuses for good', async () => {
+  it('clears the read of a dialog gone for the bot', async () => {
     const store = await openStore(kind)
     const { reads, port, gate } = scheduler(store)
-    port.answer = () => ({ ok: false, error: { code: 'MESSAGE_NOT_FOUND', status: 400, message: 'no' } })
+    port.answer = () => ({ ok: false, error: { code: 'CHAT_NOT_FOUND', status: 400, message: 'no' } })
     await persistEvent(store)(message(7, 'chat3', 30))
     reads.request({ botId: 7, dialogId: 'chat3', messageId: 30 })
     await reads.idle()

@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os'
 import path, { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
+import { pino } from 'pino'
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
+import { batchRefusedIn, durableReadsObserver } from '../../src/store/durable-reads.js'
 import { LmdbStore } from '../../src/store/lmdb-store.js'
 import { MemoryStore } from '../../src/store/memory-store.js'
 import { RedisStore } from '../../src/store/redis-store.js'
@@ -111,6 +113,18 @@ describe.each(implementations)('%s state store', (_name, make) => {
     expect(store.offset('events')).toBe(42)
   })
 
+  it('remembers that the portal refuses imbot.v2 in batch, and forgets it once batch works again', async () => {
+    const store = await track(make())
+    const observer = durableReadsObserver(store, pino({ level: 'silent' }))
+    expect(batchRefusedIn(store)).toBe(false)
+    observer.onBatchPath?.(true)
+    await store.flushed()
+    await vi.waitFor(() => expect(batchRefusedIn(store)).toBe(true))
+    observer.onBatchPath?.(false)
+    await store.flushed()
+    await vi.waitFor(() => expect(batchRefusedIn(store)).toBe(false))
+  })
+
   it('refuses the writes an acknowledgement depends on after close, and says it is closed', async () => {
     const store = await make()
     expect(store.isOpen()).toBe(true)
@@ -133,6 +147,7 @@ describe('lmdb state store on disk', () => {
     await first.saveConfirmed({ botId: 7, dialogId: 'chat2', messageId: 5 })
     await first.addSeenKey('m:7:12')
     await first.saveOffset('events', 99)
+    durableReadsObserver(first, pino({ level: 'silent' })).onBatchPath?.(true)
     await first.close()
 
     const second = await track(LmdbStore.open({ dir }))
@@ -140,6 +155,7 @@ describe('lmdb state store on disk', () => {
     expect(second.confirmedId(7, 'chat2')).toBe(5)
     expect(second.seenKeys()).toEqual(['m:7:12'])
     expect(second.offset('events')).toBe(99)
+    expect(batchRefusedIn(second)).toBe(true)
   })
 
   it('keeps the most recently confirmed watermarks across a reopen, and forgets the oldest', async () => {

@@ -2,7 +2,7 @@ import qs from 'qs'
 import type { AuthContext } from './context.js'
 import { type Engine, executeCall, refuseCall } from './engine.js'
 import { boolParam, objectParam } from './params.js'
-import { fail, RestError } from './rest-error.js'
+import { fail, RestError, type RestErrorCode } from './rest-error.js'
 import type { ImbotInBatch, Params, RecordedCommand } from './types.js'
 
 const MAX_COMMANDS = 50
@@ -47,6 +47,13 @@ function phpArray(entries: Array<[string, unknown]>): unknown {
 
 const isImbot = (method: string): boolean => method.toLowerCase().startsWith('imbot.v2.')
 
+/** The error each `imbot.v2` command of a batch gets under a per-command refusal mode. */
+const PER_COMMAND_REFUSAL: Readonly<Partial<Record<ImbotInBatch, RestErrorCode>>> = {
+  'per-command-error': 'ERROR_BATCH_METHOD_NOT_ALLOWED',
+  'per-command-method-not-found': 'ERROR_METHOD_NOT_FOUND',
+  'per-command-access-denied': 'ACCESS_DENIED',
+}
+
 /**
  * Runs `batch {halt, cmd}` (`settings/how-to-call-rest-api/batch.md`): up to 50 commands, in order, each counted
  * toward its own method's operating time; `halt` stops at the first error; nested `batch` is refused per command.
@@ -67,11 +74,16 @@ export function runBatch(
   const results: Array<[string, unknown]> = []
   const errors: Array<[string, unknown]> = []
   const times: Array<[string, unknown]> = []
+  const perCommand = PER_COMMAND_REFUSAL[imbotInBatch]
   for (const command of commands) {
-    const refused =
-      command.method.toLowerCase() === 'batch' || (imbotInBatch === 'per-command-error' && isImbot(command.method))
-    const outcome = refused
-      ? refuseCall(engine, command.method, command.params, 'batch', new RestError('ERROR_BATCH_METHOD_NOT_ALLOWED'))
+    const refusal =
+      command.method.toLowerCase() === 'batch'
+        ? 'ERROR_BATCH_METHOD_NOT_ALLOWED'
+        : perCommand !== undefined && isImbot(command.method)
+          ? perCommand
+          : undefined
+    const outcome = refusal
+      ? refuseCall(engine, command.method, command.params, 'batch', new RestError(refusal))
       : executeCall(engine, auth, command.method, command.params, 'batch')
     if (outcome.ok) {
       results.push([command.key, outcome.result])

@@ -9,8 +9,17 @@ export type Latency = number | (() => number)
 /** Operating seconds charged per call: fixed, or computed from the method and its params. */
 export type OperatingCost = number | ((method: string, params: Params) => number)
 
-/** How the portal treats `imbot.v2.*` commands inside `batch` (undocumented upstream, so all three are simulated). */
-export type ImbotInBatch = 'allowed' | 'per-command-error' | 'reject-batch'
+/**
+ * How the portal treats `imbot.v2.*` commands inside `batch` (undocumented upstream, so every plausible refusal is
+ * simulated): run them, refuse each with `ERROR_BATCH_METHOD_NOT_ALLOWED`, `ERROR_METHOD_NOT_FOUND` or
+ * `ACCESS_DENIED` (the same command succeeds alone), or refuse the whole batch with 405.
+ */
+export type ImbotInBatch =
+  | 'allowed'
+  | 'per-command-error'
+  | 'per-command-method-not-found'
+  | 'per-command-access-denied'
+  | 'reject-batch'
 
 /** Options of `startPortal`. Limits default to the non-Enterprise cloud plan (burst 50, drain 2/s, 480 s/10 min). */
 export interface PortalOptions {

@@ -95,6 +95,25 @@ describe('batch on the simulated portal', () => {
     })
   })
 
+  it.each([
+    ['per-command-method-not-found', 'ERROR_METHOD_NOT_FOUND'],
+    ['per-command-access-denied', 'ACCESS_DENIED'],
+  ] as const)('can refuse imbot.v2 commands one by one with another code (imbotInBatch: %s)', async (mode, code) => {
+    await start({ imbotInBatch: mode })
+    portal.userSends({ botId: bot.id, dialogId: '27' })
+    const res = await callHook(portal, 'batch', { cmd: { r: readCmd('27'), t: 'server.time' } })
+    expect(res.json).toMatchObject({
+      result: { result: { t: expect.any(String) }, result_error: { r: { error: code } } },
+    })
+    // The same read alone succeeds: only batch refuses it.
+    const alone = await callHook(portal, 'imbot.v2.Chat.Message.read', {
+      botId: bot.id,
+      botToken: 'tok',
+      dialogId: '27',
+    })
+    expect(alone).toMatchObject({ status: 200, json: { result: { counter: 0 } } })
+  })
+
   it('can refuse a whole batch holding imbot.v2 commands with 405 (imbotInBatch: reject-batch)', async () => {
     await start({ imbotInBatch: 'reject-batch' })
     const res = await callHook(portal, 'batch', { cmd: { r: readCmd('27'), t: 'server.time' } })
