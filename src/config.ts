@@ -26,6 +26,11 @@ export const READ_METHODS = ['imbot.v2.Chat.Message.read', 'im.dialog.read'] as 
 /** A read method name. */
 export type ReadMethodName = (typeof READ_METHODS)[number]
 
+/** The state stores: on disk (default), in Redis shared by replicas, or in memory (tests). */
+export const STATE_STORES = ['lmdb', 'redis', 'memory'] as const
+/** A state store kind. */
+export type StateStoreKind = (typeof STATE_STORES)[number]
+
 /** Bitrix24's OAuth server, where app tokens are refreshed. */
 export const DEFAULT_OAUTH_SERVER_ENDPOINT = 'https://oauth.bitrix.info/rest/'
 
@@ -44,8 +49,11 @@ export interface Config {
   readonly eventsSecret: string | undefined
   /** PEM file with extra CA certificates to trust for the portal (added to Node's default roots). */
   readonly caFile: string | undefined
-  /** Where pending reads, dedupe keys and offsets are kept: `lmdb` on disk (default) or `memory` (lost on exit). */
-  readonly stateStore: 'lmdb' | 'memory'
+  /**
+   * Where pending reads, dedupe keys and offsets are kept: `lmdb` on disk (default), `redis` (shared by replicas,
+   * `REDIS_URL`) or `memory` (lost on exit).
+   */
+  readonly stateStore: StateStoreKind
   /** Directory of the on-disk state store. */
   readonly stateDir: string
   /** `REDIS_URL` for the shared store: `redis://` or `rediss://` (TLS), user, password and database in it. Secret. */
@@ -181,11 +189,14 @@ export function loadConfig(env: Env): Config {
     problems.push('B24_EVENTS_SECRET must be 16 to 128 characters of A-Z, a-z, 0-9, "_" or "-"')
   }
 
-  const stateStoreRaw = str('STATE_STORE') ?? 'lmdb'
-  const stateStore = stateStoreRaw === 'memory' ? 'memory' : 'lmdb'
-  if (stateStoreRaw !== stateStore) problems.push(`STATE_STORE must be lmdb or memory (got "${stateStoreRaw}")`)
+  const stateStore = oneOf('STATE_STORE', STATE_STORES, 'lmdb')
 
   const redisUrl = str('REDIS_URL')
+  if (stateStore === 'redis' && redisUrl === undefined) {
+    problems.push(
+      'REDIS_URL is required with STATE_STORE=redis: redis://[user:password@]host:6379/0 (rediss:// for TLS)',
+    )
+  }
   const redisUrlProblem = redisUrl === undefined ? undefined : checkRedisUrl(redisUrl)
   if (redisUrlProblem) problems.push(`REDIS_URL ${redisUrlProblem}`)
   const redisKeyPrefix = env.REDIS_KEY_PREFIX ?? DEFAULT_KEY_PREFIX

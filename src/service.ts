@@ -132,6 +132,7 @@ export async function buildService(config: Config, parts: ServiceParts): Promise
     seen,
     run: (event, receivedAt, trace) => runnerOf(portals.forEvent(event))(event, receivedAt, trace),
     persist: persistEvent(store),
+    persistFirst: store.shared,
     canAcceptRead: (botId, dialogId) => portals.entries().every((e) => e.reads.canAccept(botId, dialogId)),
     log,
     onOutcome: metrics.intake.eventOutcome,
