@@ -16,6 +16,8 @@ import type { ServiceParts } from './service.js'
 import { LmdbStore } from './store/lmdb-store.js'
 import { MemoryStore } from './store/memory-store.js'
 import { openRedisStore, redisPasswordOf } from './store/open-redis-store.js'
+import { redisBudget } from './store/redis-budget.js'
+import { RedisStore } from './store/redis-store.js'
 import type { StateStore } from './store/state-store.js'
 
 /** Options for `realParts`. */
@@ -41,7 +43,11 @@ export async function realParts(config: Config, options: RealPartsOptions = {}):
   })
   const store = await openStore(config, log)
   const ca = config.caFile ? readFileSync(config.caFile, 'utf8') : undefined
-  return { log, store, portals: portalSource(config, ca, log, scrubber) }
+  const parts: ServiceParts = { log, store, portals: portalSource(config, ca, log, scrubber) }
+  if (!(store instanceof RedisStore)) return parts
+  // One rate budget per portal across replicas: B24_RATE_* are the portal's own figures.
+  const figures = { burst: config.rateBurst, perSec: config.ratePerSec }
+  return { ...parts, sharedBudget: (portalKey) => redisBudget(store, portalKey, figures) }
 }
 
 /** One webhook portal, or an OAuth app's portals, each connected from the first usable tokens an event carries. */

@@ -30,6 +30,7 @@ import { portalEntryBuilder } from './reads/portal-entry.js'
 import type { PortalGate } from './reads/portal-gate.js'
 import { combinedSnapshot, type PortalEntry, type PortalRegistry, type PortalSource } from './reads/portal-registry.js'
 import type { ReadScheduler } from './reads/read-scheduler.js'
+import type { SharedBudget } from './reads/shared-budget.js'
 import { durableReadsObserver, replayPending } from './store/durable-reads.js'
 import { type OffsetStore, storedOffset } from './store/offset-store.js'
 import type { StateStore } from './store/state-store.js'
@@ -47,6 +48,8 @@ export interface ServiceParts {
   readonly offsetStore?: OffsetStore
   /** The Prometheus registry and recorders (default: a fresh one with process metrics). */
   readonly metrics?: Metrics
+  /** Each portal's rate budget shared with other replicas (`STATE_STORE=redis`); none: this process owns it. */
+  readonly sharedBudget?: (portalKey: string) => SharedBudget
   /** Milliseconds since the epoch, for the gates, schedulers and the shutdown deadline (default `Date.now`). */
   readonly clock?: () => number
 }
@@ -111,6 +114,7 @@ export async function buildService(config: Config, parts: ServiceParts): Promise
         ...(progress ? [progress.observer] : []),
       ],
       confirmedOf: (botId, dialogId) => store.confirmedId(botId, dialogId),
+      ...(parts.sharedBudget ? { sharedBudget: parts.sharedBudget, sharedObserver: metrics.shared } : {}),
       ...clock,
     }),
   )

@@ -10,6 +10,8 @@ import { type GateOptions, PortalGate } from './portal-gate.js'
 import type { BuildPortal } from './portal-registry.js'
 import { imbotV2Read, imDialogRead } from './read-method.js'
 import { type ReadObserver, ReadScheduler } from './read-scheduler.js'
+import type { SharedBudget } from './shared-budget.js'
+import { type SharedGateObserver, SharedPortalGate } from './shared-gate.js'
 
 /** The settings of a portal entry, as the config holds them. */
 export type PortalSettings = Pick<
@@ -29,6 +31,10 @@ export interface PortalEntryOptions {
   /** A confirmed watermark this process does not remember (the state store's); used with one portal only. */
   readonly confirmedOf?: (botId: number, dialogId: string) => number
   readonly now?: () => number
+  /** The portal's rate budget shared with other replicas (`STATE_STORE=redis`); none: this process owns it. */
+  readonly sharedBudget?: (portalKey: string) => SharedBudget
+  /** Told about waits and holds of the shared budget (metrics). */
+  readonly sharedObserver?: SharedGateObserver
 }
 
 /** Returns how to build one portal's entry (gate and read scheduler) around its port. */
@@ -41,13 +47,17 @@ export function portalEntryBuilder(options: PortalEntryOptions): BuildPortal {
     // `im.dialog.read` answers `false` for a dialog the user cannot see: that is a refusal, not a confirmation.
     const adapted = dialogRead ? falseMeansDenied(sdkPort) : sdkPort
     const port = options.instrument?.(adapted) ?? adapted
-    const gate = new PortalGate({
+    const gateOptions: GateOptions = {
       burst: settings.rateBurst,
       perSec: settings.ratePerSec,
       maxInFlight: settings.maxInFlight,
       ...(options.onGrant ? { onGrant: options.onGrant } : {}),
       ...now,
-    })
+    }
+    const shared = options.sharedBudget?.(key)
+    const gate = shared
+      ? new SharedPortalGate(gateOptions, shared, options.sharedObserver)
+      : new PortalGate(gateOptions)
     const reads = new ReadScheduler({
       port,
       gate,

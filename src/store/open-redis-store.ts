@@ -28,21 +28,28 @@ export function redisPasswordOf(url: string | undefined): string | undefined {
 /** Connects to Redis and loads the store; throws `AppError('REDIS_UNREACHABLE')` when Redis does not answer. */
 export async function openRedisStore(settings: RedisStoreSettings, log: Logger): Promise<RedisStore> {
   let outage = false
+  let lastError: Error | undefined
   const onError = (err: Error): void => {
-    if (outage) return
-    outage = true
-    log.error({ err }, 'Redis connection lost; reconnecting (events are refused with 503 meanwhile)')
+    lastError = err
   }
+  const onLost = (): void => {
+    if (outage || !store?.isOpen()) return
+    outage = true
+    log.error({ err: lastError }, 'Redis connection lost; reconnecting (events are refused with 503 meanwhile)')
+  }
+  let store: RedisStore | undefined
   try {
-    const store = await RedisStore.open({
+    store = await RedisStore.open({
       url: settings.redisUrl ?? '',
       prefix: settings.redisKeyPrefix,
       seenCapacity: settings.seenCapacity,
       onError,
     })
+    store.client.on('close', onLost)
     store.client.on('ready', () => {
       if (outage) log.info('Redis connection restored')
       outage = false
+      lastError = undefined
     })
     return store
   } catch (err) {
