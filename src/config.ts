@@ -60,6 +60,8 @@ export interface Config {
   readonly redisUrl: string | undefined
   /** `REDIS_KEY_PREFIX`: every Redis key of this deployment starts with it, so deployments can share a server. */
   readonly redisKeyPrefix: string
+  /** `STATE_STORE=redis`: how often pending reads are swept for reads a dead replica left behind. */
+  readonly takeoverIntervalMs: number
   /** How long a graceful shutdown may drain events and flush reads before leaving the rest in the store. */
   readonly shutdownTimeoutMs: number
   readonly rateBurst: number
@@ -217,6 +219,7 @@ export function loadConfig(env: Env): Config {
     stateDir: str('STATE_DIR') ?? './data',
     redisUrl,
     redisKeyPrefix,
+    takeoverIntervalMs: int('REDIS_TAKEOVER_INTERVAL_MS', 5_000, 100, 600_000),
     shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     rateBurst: int('B24_RATE_BURST', 50, 1, 10_000),
     ratePerSec: num('B24_RATE_PER_SEC', 2, 0.01, 1000),

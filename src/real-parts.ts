@@ -11,12 +11,13 @@ import { type Config, webhookSecretOf } from './config.js'
 import { AppError } from './errors.js'
 import { SEEN_CAPACITY } from './intake/dedupe.js'
 import { createLogger, SecretScrubber } from './observability/logger.js'
+import { createMetrics } from './observability/metrics.js'
 import { type OAuthRegistryOptions, oauthPortals, onePortal, type PortalSource } from './reads/portal-registry.js'
 import type { ServiceParts } from './service.js'
 import { LmdbStore } from './store/lmdb-store.js'
 import { MemoryStore } from './store/memory-store.js'
 import { openRedisStore, redisPasswordOf } from './store/open-redis-store.js'
-import { redisBudget } from './store/redis-budget.js'
+import { redisReplicaParts } from './store/redis-replica-parts.js'
 import { RedisStore } from './store/redis-store.js'
 import type { StateStore } from './store/state-store.js'
 
@@ -45,9 +46,9 @@ export async function realParts(config: Config, options: RealPartsOptions = {}):
   const ca = config.caFile ? readFileSync(config.caFile, 'utf8') : undefined
   const parts: ServiceParts = { log, store, portals: portalSource(config, ca, log, scrubber) }
   if (!(store instanceof RedisStore)) return parts
-  // One rate budget per portal across replicas: B24_RATE_* are the portal's own figures.
-  const figures = { burst: config.rateBurst, perSec: config.ratePerSec }
-  return { ...parts, sharedBudget: (portalKey) => redisBudget(store, portalKey, figures) }
+  // The metrics are made here so the shared parts can report lease outcomes into them.
+  const metrics = createMetrics()
+  return { ...parts, metrics, replicas: redisReplicaParts(store, config, metrics.shared.lease) }
 }
 
 /** One webhook portal, or an OAuth app's portals, each connected from the first usable tokens an event carries. */

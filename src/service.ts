@@ -30,7 +30,8 @@ import { portalEntryBuilder } from './reads/portal-entry.js'
 import type { PortalGate } from './reads/portal-gate.js'
 import { combinedSnapshot, type PortalEntry, type PortalRegistry, type PortalSource } from './reads/portal-registry.js'
 import type { ReadScheduler } from './reads/read-scheduler.js'
-import type { SharedBudget } from './reads/shared-budget.js'
+import type { ReplicaParts } from './reads/replica-parts.js'
+import { TakeoverSweep } from './reads/takeover-sweep.js'
 import { durableReadsObserver, replayPending } from './store/durable-reads.js'
 import { type OffsetStore, storedOffset } from './store/offset-store.js'
 import type { StateStore } from './store/state-store.js'
@@ -48,8 +49,8 @@ export interface ServiceParts {
   readonly offsetStore?: OffsetStore
   /** The Prometheus registry and recorders (default: a fresh one with process metrics). */
   readonly metrics?: Metrics
-  /** Each portal's rate budget shared with other replicas (`STATE_STORE=redis`); none: this process owns it. */
-  readonly sharedBudget?: (portalKey: string) => SharedBudget
+  /** Rate budgets, read leases and takeover shared with other replicas (`STATE_STORE=redis`); none: one process. */
+  readonly replicas?: ReplicaParts
   /** Milliseconds since the epoch, for the gates, schedulers and the shutdown deadline (default `Date.now`). */
   readonly clock?: () => number
 }
@@ -114,12 +115,23 @@ export async function buildService(config: Config, parts: ServiceParts): Promise
         ...(progress ? [progress.observer] : []),
       ],
       confirmedOf: (botId, dialogId) => store.confirmedId(botId, dialogId),
-      ...(parts.sharedBudget ? { sharedBudget: parts.sharedBudget, sharedObserver: metrics.shared } : {}),
+      ...(parts.replicas ? { replicas: parts.replicas, sharedObserver: metrics.shared } : {}),
       ...clock,
     }),
   )
   const webhookPortal = portals.entries()[0]
   if (webhookPortal) replayPending(store, webhookPortal.reads, log.child({ mod: 'store' }))
+  // Replicas: reads a dead replica left pending are taken over (one portal; OAuth marks carry no portal yet).
+  const takeover =
+    parts.replicas && webhookPortal
+      ? new TakeoverSweep({
+          pending: parts.replicas.pendingReads,
+          request: (read) => webhookPortal.reads.request(read),
+          intervalMs: parts.replicas.takeoverIntervalMs,
+          log: log.child({ mod: 'takeover' }),
+          onTakeover: metrics.shared.tookOver,
+        })
+      : undefined
   const lanes = new Lanes({ concurrency: config.pipelineConcurrency, maxQueued: config.maxQueuedEvents })
   const runnerOf = portalRunners({
     lanes,
@@ -218,12 +230,14 @@ export async function buildService(config: Config, parts: ServiceParts): Promise
       const { botId, eventMode, readMethod } = config
       log.info({ address, botId, portal, eventMode, readMethod }, 'b24-autoread listening')
       poller?.start()
+      takeover?.start()
       if (!isRunning(service)) throw new AppError('NOT_LISTENING')
       return service
     },
     close: () =>
-      shutdown.run(() =>
-        drain({
+      shutdown.run(() => {
+        takeover?.stop()
+        return drain({
           timeoutMs: config.shutdownTimeoutMs,
           poller,
           lanes,
@@ -233,8 +247,8 @@ export async function buildService(config: Config, parts: ServiceParts): Promise
           store,
           log,
           ...clock,
-        }),
-      ),
+        })
+      }),
   }
   return service
 }

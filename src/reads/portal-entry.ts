@@ -6,17 +6,18 @@ import type { Logger } from 'pino'
 import type { BitrixPort } from '../bitrix/port.js'
 import type { Config } from '../config.js'
 import { falseMeansDenied } from './false-means-denied.js'
+import { leasedPort, readTargetOf } from './leased-port.js'
 import { type GateOptions, PortalGate } from './portal-gate.js'
 import type { BuildPortal } from './portal-registry.js'
 import { imbotV2Read, imDialogRead } from './read-method.js'
 import { type ReadObserver, ReadScheduler } from './read-scheduler.js'
-import type { SharedBudget } from './shared-budget.js'
+import type { ReplicaParts } from './replica-parts.js'
 import { type SharedGateObserver, SharedPortalGate } from './shared-gate.js'
 
 /** The settings of a portal entry, as the config holds them. */
 export type PortalSettings = Pick<
   Config,
-  'authMode' | 'botToken' | 'readMethod' | 'rateBurst' | 'ratePerSec' | 'maxInFlight' | 'maxPendingDialogs'
+  'authMode' | 'botId' | 'botToken' | 'readMethod' | 'rateBurst' | 'ratePerSec' | 'maxInFlight' | 'maxPendingDialogs'
 >
 
 /** What every portal entry is built with. */
@@ -31,8 +32,8 @@ export interface PortalEntryOptions {
   /** A confirmed watermark this process does not remember (the state store's); used with one portal only. */
   readonly confirmedOf?: (botId: number, dialogId: string) => number
   readonly now?: () => number
-  /** The portal's rate budget shared with other replicas (`STATE_STORE=redis`); none: this process owns it. */
-  readonly sharedBudget?: (portalKey: string) => SharedBudget
+  /** The rate budget and read leases shared with other replicas (`STATE_STORE=redis`); none: this process owns all. */
+  readonly replicas?: Pick<ReplicaParts, 'budget' | 'leases'>
   /** Told about waits and holds of the shared budget (metrics). */
   readonly sharedObserver?: SharedGateObserver
 }
@@ -54,15 +55,20 @@ export function portalEntryBuilder(options: PortalEntryOptions): BuildPortal {
       ...(options.onGrant ? { onGrant: options.onGrant } : {}),
       ...now,
     }
-    const shared = options.sharedBudget?.(key)
-    const gate = shared
-      ? new SharedPortalGate(gateOptions, shared, options.sharedObserver)
+    const { replicas } = options
+    const gate = replicas
+      ? new SharedPortalGate(gateOptions, replicas.budget(key), options.sharedObserver)
       : new PortalGate(gateOptions)
+    const readMethod = dialogRead ? imDialogRead() : imbotV2Read(oauth ? undefined : settings.botToken)
+    // Across replicas each read is sent under its dialog's lease (the poller's calls are not reads).
+    const readPort = replicas
+      ? leasedPort(port, replicas.leases(key), readTargetOf(readMethod.method, settings.botId))
+      : port
     const reads = new ReadScheduler({
-      port,
+      port: readPort,
       gate,
       // An OAuth app's bot belongs to its client_id: no botToken is sent.
-      readMethod: dialogRead ? imDialogRead() : imbotV2Read(oauth ? undefined : settings.botToken),
+      readMethod,
       log: log.child(oauth ? { mod: 'reads', portal: key } : { mod: 'reads' }),
       maxPendingDialogs: settings.maxPendingDialogs,
       observers: options.observers,
