@@ -31,7 +31,7 @@ import type { PortalGate } from './reads/portal-gate.js'
 import { combinedSnapshot, type PortalEntry, type PortalRegistry, type PortalSource } from './reads/portal-registry.js'
 import type { ReadScheduler } from './reads/read-scheduler.js'
 import type { ReplicaParts } from './reads/replica-parts.js'
-import { TakeoverSweep } from './reads/takeover-sweep.js'
+import { takeoverSweep } from './reads/takeover-sweep.js'
 import { durableReadsObserver, replayPending } from './store/durable-reads.js'
 import { type OffsetStore, storedOffset } from './store/offset-store.js'
 import type { StateStore } from './store/state-store.js'
@@ -122,16 +122,7 @@ export async function buildService(config: Config, parts: ServiceParts): Promise
   const webhookPortal = portals.entries()[0]
   if (webhookPortal) replayPending(store, webhookPortal.reads, log.child({ mod: 'store' }))
   // Replicas: reads a dead replica left pending are taken over (one portal; OAuth marks carry no portal yet).
-  const takeover =
-    parts.replicas && webhookPortal
-      ? new TakeoverSweep({
-          pending: parts.replicas.pendingReads,
-          request: (read) => webhookPortal.reads.request(read),
-          intervalMs: parts.replicas.takeoverIntervalMs,
-          log: log.child({ mod: 'takeover' }),
-          onTakeover: metrics.shared.tookOver,
-        })
-      : undefined
+  const takeover = takeoverSweep(parts.replicas, webhookPortal?.reads, log, metrics.shared.tookOver)
   const lanes = new Lanes({ concurrency: config.pipelineConcurrency, maxQueued: config.maxQueuedEvents })
   const runnerOf = portalRunners({
     lanes,

@@ -7,6 +7,7 @@
  */
 import type { Logger } from 'pino'
 import type { ReadRequest } from './read-contract.js'
+import type { ReplicaParts } from './replica-parts.js'
 
 /** What the sweep reads and where it hands reads. */
 export interface TakeoverOptions {
@@ -68,4 +69,21 @@ export class TakeoverSweep {
     if (taken > 0) this.#options.log.info({ reads: taken }, 'pending reads taken over from the shared store')
     return taken
   }
+}
+
+/** The sweep for one portal's scheduler when replicas share a store; undefined for a single process. */
+export function takeoverSweep(
+  replicas: ReplicaParts | undefined,
+  reads: { request(read: ReadRequest): boolean } | undefined,
+  log: Logger,
+  onTakeover?: () => void,
+): TakeoverSweep | undefined {
+  if (replicas === undefined || reads === undefined) return undefined
+  return new TakeoverSweep({
+    pending: replicas.pendingReads,
+    request: (read) => reads.request(read),
+    intervalMs: replicas.takeoverIntervalMs,
+    log: log.child({ mod: 'takeover' }),
+    ...(onTakeover ? { onTakeover } : {}),
+  })
 }
