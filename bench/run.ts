@@ -10,6 +10,7 @@ import { cpus, totalmem } from 'node:os'
 import { type Portal, type PortalOptions, startPortalWithBot } from '@b24-autoread/portal-sim'
 import autocannon from 'autocannon'
 import { type Child, freePort, startChild } from './processes.js'
+import { replicasPhase } from './replicas.js'
 import { lastIds, type Message, median, mintMessages, mintRealBodies, percentile } from './workload.js'
 
 const QUICK = process.env.BENCH_QUICK === '1'
@@ -360,7 +361,9 @@ log('light load: 5 messages/s over 200 dialogs...')
 const light = [await lightPhase('standard'), await lightPhase('enterprise')]
 log(`memory: ${QUICK ? '20,000' : '100,000'} distinct dialogs pending...`)
 const memory = await memoryPhase()
-const results = { machine, intake: intakes, burst, light, memory }
+log('replicas: the same burst drained by 1 and by 3 replicas on Redis, and intake on Redis...')
+const replicas = await replicasPhase()
+const results = { machine, intake: intakes, burst, light, memory, replicas }
 writeFileSync('bench/results.json', `${JSON.stringify(results, null, 2)}\n`)
 
 const rows: Array<[string, string, string, string]> = [
@@ -404,6 +407,15 @@ const rows: Array<[string, string, string, string]> = [
     memory.peakRssMb <= 200 ? 'met (<= 200 MB)' : 'NOT met',
   ],
 ]
+for (const r of replicas.burst) {
+  rows.push([
+    'replicas',
+    `${r.replicas} replica(s) on Redis: ${r.messages} messages, s to all read / rejections / regressions / overlaps`,
+    `${r.secondsFromLastMessageToAllRead} s / ${r.rateLimitRejections} / ${r.regressions} / ${r.overlappingReads}`,
+    r.rateLimitRejections + r.regressions + r.overlappingReads === 0 ? 'ok (0 / 0 / 0)' : 'NOT met',
+  ])
+}
+rows.push(['replicas', 'intake events/s, one replica on Redis', String(replicas.intake.serviceRps), ''])
 log('')
 printRows(rows)
 log('\nwritten: bench/results.json')

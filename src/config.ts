@@ -26,6 +26,11 @@ export const READ_METHODS = ['imbot.v2.Chat.Message.read', 'im.dialog.read'] as 
 /** A read method name. */
 export type ReadMethodName = (typeof READ_METHODS)[number]
 
+/** The state stores: on disk (default), in Redis shared by replicas, or in memory (tests). */
+export const STATE_STORES = ['lmdb', 'redis', 'memory'] as const
+/** A state store kind. */
+export type StateStoreKind = (typeof STATE_STORES)[number]
+
 /** Bitrix24's OAuth server, where app tokens are refreshed. */
 export const DEFAULT_OAUTH_SERVER_ENDPOINT = 'https://oauth.bitrix.info/rest/'
 
@@ -44,14 +49,19 @@ export interface Config {
   readonly eventsSecret: string | undefined
   /** PEM file with extra CA certificates to trust for the portal (added to Node's default roots). */
   readonly caFile: string | undefined
-  /** Where pending reads, dedupe keys and offsets are kept: `lmdb` on disk (default) or `memory` (lost on exit). */
-  readonly stateStore: 'lmdb' | 'memory'
+  /**
+   * Where pending reads, dedupe keys and offsets are kept: `lmdb` on disk (default), `redis` (shared by replicas,
+   * `REDIS_URL`) or `memory` (lost on exit).
+   */
+  readonly stateStore: StateStoreKind
   /** Directory of the on-disk state store. */
   readonly stateDir: string
   /** `REDIS_URL` for the shared store: `redis://` or `rediss://` (TLS), user, password and database in it. Secret. */
   readonly redisUrl: string | undefined
   /** `REDIS_KEY_PREFIX`: every Redis key of this deployment starts with it, so deployments can share a server. */
   readonly redisKeyPrefix: string
+  /** `STATE_STORE=redis`: how often pending reads are swept for reads a dead replica left behind. */
+  readonly takeoverIntervalMs: number
   /** How long a graceful shutdown may drain events and flush reads before leaving the rest in the store. */
   readonly shutdownTimeoutMs: number
   readonly rateBurst: number
@@ -189,11 +199,14 @@ export function loadConfig(env: Env): Config {
     problems.push('B24_EVENTS_SECRET must be 16 to 128 characters of A-Z, a-z, 0-9, "_" or "-"')
   }
 
-  const stateStoreRaw = str('STATE_STORE') ?? 'lmdb'
-  const stateStore = stateStoreRaw === 'memory' ? 'memory' : 'lmdb'
-  if (stateStoreRaw !== stateStore) problems.push(`STATE_STORE must be lmdb or memory (got "${stateStoreRaw}")`)
+  const stateStore = oneOf('STATE_STORE', STATE_STORES, 'lmdb')
 
   const redisUrl = str('REDIS_URL')
+  if (stateStore === 'redis' && redisUrl === undefined) {
+    problems.push(
+      'REDIS_URL is required with STATE_STORE=redis: redis://[user:password@]host:6379/0 (rediss:// for TLS)',
+    )
+  }
   const redisUrlProblem = redisUrl === undefined ? undefined : checkRedisUrl(redisUrl)
   if (redisUrlProblem) problems.push(`REDIS_URL ${redisUrlProblem}`)
   const redisKeyPrefix = env.REDIS_KEY_PREFIX ?? DEFAULT_KEY_PREFIX
@@ -214,6 +227,7 @@ export function loadConfig(env: Env): Config {
     stateDir: str('STATE_DIR') ?? './data',
     redisUrl,
     redisKeyPrefix,
+    takeoverIntervalMs: int('REDIS_TAKEOVER_INTERVAL_MS', 5_000, 100, 600_000),
     shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     rateBurst: int('B24_RATE_BURST', 50, 1, 10_000),
     ratePerSec: num('B24_RATE_PER_SEC', 2, 0.01, 1000),

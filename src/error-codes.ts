@@ -50,6 +50,9 @@ export const ERROR_CODES = {
   REDIS_REPLY_INVALID: {
     message: 'A Redis script answered something it never returns (a foreign script under our key prefix?)',
   },
+  REDIS_UNREACHABLE: {
+    message: 'Redis does not answer at REDIS_URL; check the host, port, password and TLS (rediss://)',
+  },
   STATE_DIR_UNUSABLE: { message: 'The state store cannot be opened in STATE_DIR; point it at a writable directory' },
   NO_PORTAL_YET: { message: 'OAuth mode: no portal has sent an event yet' },
   NOT_LISTENING: { message: 'The service did not start listening' },

@@ -11,10 +11,14 @@ import { type Config, webhookSecretOf } from './config.js'
 import { AppError } from './errors.js'
 import { SEEN_CAPACITY } from './intake/dedupe.js'
 import { createLogger, SecretScrubber } from './observability/logger.js'
+import { createMetrics } from './observability/metrics.js'
 import { type OAuthRegistryOptions, oauthPortals, onePortal, type PortalSource } from './reads/portal-registry.js'
 import type { ServiceParts } from './service.js'
 import { LmdbStore } from './store/lmdb-store.js'
 import { MemoryStore } from './store/memory-store.js'
+import { openRedisStore, redisPasswordOf } from './store/open-redis-store.js'
+import { redisReplicaParts } from './store/redis-replica-parts.js'
+import { RedisStore } from './store/redis-store.js'
 import type { StateStore } from './store/state-store.js'
 
 /** Options for `realParts`. */
@@ -27,17 +31,24 @@ export interface RealPartsOptions {
 export async function realParts(config: Config, options: RealPartsOptions = {}): Promise<ServiceParts> {
   const scrubber = new SecretScrubber()
   const { botToken, applicationToken, eventsSecret, clientSecret } = config
+  const { redisUrl } = config
   for (const secret of [botToken, applicationToken, eventsSecret, webhookSecretOf(config.webhookUrl), clientSecret]) {
     scrubber.add(secret, true)
   }
+  // REDIS_URL carries the Redis password: neither the URL nor the password may reach a log line.
+  for (const secret of [redisUrl, redisPasswordOf(redisUrl)]) scrubber.add(secret, true)
   const log = createLogger({
     level: config.logLevel,
     scrubber,
     ...(options.logDestination ? { destination: options.logDestination } : {}),
   })
-  const store = await openStore(config)
+  const store = await openStore(config, log)
   const ca = config.caFile ? readFileSync(config.caFile, 'utf8') : undefined
-  return { log, store, portals: portalSource(config, ca, log, scrubber) }
+  const parts: ServiceParts = { log, store, portals: portalSource(config, ca, log, scrubber) }
+  if (!(store instanceof RedisStore)) return parts
+  // The metrics are made here so the shared parts can report lease outcomes into them.
+  const metrics = createMetrics()
+  return { ...parts, metrics, replicas: redisReplicaParts(store, config, metrics.shared.lease) }
 }
 
 /** One webhook portal, or an OAuth app's portals, each connected from the first usable tokens an event carries. */
@@ -70,9 +81,11 @@ function oauthApp(config: Config, ca: string | undefined, log: Logger, scrubber:
   }
 }
 
-/** Opens the configured state store; an unusable `STATE_DIR` stops the start with a clear message. */
-async function openStore(config: Config): Promise<StateStore> {
+/** Opens the configured state store; an unusable `STATE_DIR` or an unreachable Redis stops the start with a clear message. */
+async function openStore(config: Config, log: Logger): Promise<StateStore> {
   if (config.stateStore === 'memory') return new MemoryStore({ seenCapacity: SEEN_CAPACITY })
+  if (config.stateStore === 'redis')
+    return openRedisStore({ ...config, seenCapacity: SEEN_CAPACITY }, log.child({ mod: 'redis' }))
   try {
     return await LmdbStore.open({ dir: config.stateDir, seenCapacity: SEEN_CAPACITY })
   } catch (err) {

@@ -30,6 +30,8 @@ import { portalEntryBuilder } from './reads/portal-entry.js'
 import type { PortalGate } from './reads/portal-gate.js'
 import { combinedSnapshot, type PortalEntry, type PortalRegistry, type PortalSource } from './reads/portal-registry.js'
 import type { ReadScheduler } from './reads/read-scheduler.js'
+import type { ReplicaParts } from './reads/replica-parts.js'
+import { takeoverSweep } from './reads/takeover-sweep.js'
 import { batchRefusedIn, durableReadsObserver, replayPending, startPendingSweep } from './store/durable-reads.js'
 import { type OffsetStore, storedOffset } from './store/offset-store.js'
 import type { StateStore } from './store/state-store.js'
@@ -47,6 +49,8 @@ export interface ServiceParts {
   readonly offsetStore?: OffsetStore
   /** The Prometheus registry and recorders (default: a fresh one with process metrics). */
   readonly metrics?: Metrics
+  /** Rate budgets, read leases and takeover shared with other replicas (`STATE_STORE=redis`); none: one process. */
+  readonly replicas?: ReplicaParts
   /** Milliseconds since the epoch, for the gates, schedulers and the shutdown deadline (default `Date.now`). */
   readonly clock?: () => number
 }
@@ -112,6 +116,7 @@ export async function buildService(config: Config, parts: ServiceParts): Promise
       ],
       confirmedOf: (botId, dialogId) => store.confirmedId(botId, dialogId),
       batchRefused: () => batchRefusedIn(store),
+      ...(parts.replicas ? { replicas: parts.replicas, sharedObserver: metrics.shared } : {}),
       ...clock,
     }),
   )
@@ -120,6 +125,8 @@ export async function buildService(config: Config, parts: ServiceParts): Promise
   const stopSweep = webhookPortal
     ? startPendingSweep(store, webhookPortal.reads, log.child({ mod: 'store' }), config.readSweepIntervalMs)
     : () => {}
+  // Replicas: reads a dead replica left pending are taken over (one portal; OAuth marks carry no portal yet).
+  const takeover = takeoverSweep(parts.replicas, webhookPortal?.reads, log, metrics.shared.tookOver)
   const lanes = new Lanes({ concurrency: config.pipelineConcurrency, maxQueued: config.maxQueuedEvents })
   const runnerOf = portalRunners({
     lanes,
@@ -137,6 +144,7 @@ export async function buildService(config: Config, parts: ServiceParts): Promise
     seen,
     run: (event, receivedAt, trace, durable) => runnerOf(portals.forEvent(event))(event, receivedAt, trace, durable),
     persist: persistEvent(store),
+    persistFirst: store.shared,
     canAcceptRead: (botId, dialogId) => portals.entries().every((e) => e.reads.canAccept(botId, dialogId)),
     log,
     onOutcome: metrics.intake.eventOutcome,
@@ -218,12 +226,14 @@ export async function buildService(config: Config, parts: ServiceParts): Promise
       const { botId, eventMode, readMethod } = config
       log.info({ address, botId, portal, eventMode, readMethod }, 'b24-autoread listening')
       poller?.start()
+      takeover?.start()
       if (!isRunning(service)) throw new AppError('NOT_LISTENING')
       return service
     },
     close: () =>
       shutdown.run(() => {
         stopSweep()
+        takeover?.stop()
         const { shutdownTimeoutMs: timeoutMs } = config
         return drain({ timeoutMs, poller, lanes, portals, progress, app, store, log, ...clock })
       }),

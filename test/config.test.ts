@@ -94,4 +94,16 @@ describe('loadConfig', () => {
     ])
     expect(problems.join()).not.toContain('s3cret-pass')
   })
+
+  it('takes STATE_STORE=redis only with a REDIS_URL, and keeps LMDB the default', () => {
+    expect(loadConfig(valid).stateStore).toBe('lmdb')
+    const url = 'redis://:pw-123456@127.0.0.1:6390/0'
+    expect(loadConfig({ ...valid, STATE_STORE: 'redis', REDIS_URL: url }).stateStore).toBe('redis')
+    expect(problemsOf({ ...valid, STATE_STORE: 'redis' })).toEqual([
+      expect.stringContaining('REDIS_URL is required with STATE_STORE=redis'),
+    ])
+    expect(problemsOf({ ...valid, STATE_STORE: 'paper' })).toEqual([
+      expect.stringContaining('STATE_STORE must be one of lmdb, redis, memory'),
+    ])
+  })
 })

@@ -23,8 +23,10 @@ export interface IntakeOptions {
   readonly run: RunEvent
   /** Whether a read for this dialog can be taken (false for a new dialog at the pending bound). */
   readonly canAcceptRead: (botId: number, dialogId: string) => boolean
-  /** Makes the pending read durable before the event is acknowledged (no-op without a store). */
-  readonly persist?: (event: BotEvent, key: string) => Promise<void>
+  /** Makes the pending read durable before the event is acknowledged; false when the store saw the event before. */
+  readonly persist?: (event: BotEvent, key: string) => Promise<boolean>
+  /** The store is shared by replicas and decides dedupe: the event runs only once `persist` said it is new. */
+  readonly persistFirst?: boolean
   readonly log: Logger
   readonly onOutcome?: (event: string, outcome: string) => void
 }
@@ -60,17 +62,26 @@ export function createIntake(
     // The write is issued first and awaited last: the pipeline starts while the store commits, and the 200 still
     // waits for durability. The read itself waits for the write (a read confirmed before its pending mark is on
     // disk could, after a crash, be followed by the replay of an older stored mark: a dialog read backwards).
+    // A shared store answers dedupe for all replicas, so there the event runs only after it answered.
     const persisted = options.persist?.(event, key)
-    const queued = options.run(event, receivedAt, trace, persisted)
-    try {
-      await persisted
-    } catch (err) {
-      // Not stored: a redelivery must not be taken for a duplicate (reads are idempotent, so a second run is safe).
-      forget()
-      count(event.type, 'rejected')
-      options.log.error({ ...eventIds(event), ...trace, err }, 'could not store the event')
-      throw new HttpError('STORE_UNAVAILABLE', { cause: err })
+    const stored = async (): Promise<boolean> => {
+      try {
+        return (await persisted) ?? true
+      } catch (err) {
+        // Not stored: a redelivery must not be taken for a duplicate (reads are idempotent, so a second run is safe).
+        forget()
+        count(event.type, 'rejected')
+        options.log.error({ ...eventIds(event), ...trace, err }, 'could not store the event')
+        throw new HttpError('STORE_UNAVAILABLE', { cause: err })
+      }
     }
+    if (options.persistFirst === true && !(await stored())) {
+      options.log.info({ ...eventIds(event), ...trace }, 'event ignored: duplicate delivery (recorded by a replica)')
+      count(event.type, 'duplicate')
+      return { outcome: 'duplicate' }
+    }
+    const queued = options.run(event, receivedAt, trace, persisted)
+    if (options.persistFirst !== true) await stored()
     if (!queued) {
       forget()
       count(event.type, 'rejected')

@@ -10,6 +10,7 @@ import { type FetchMetrics, fetchMetrics } from './fetch-metrics.js'
 import { type IntakeMetrics, intakeMetrics } from './intake-metrics.js'
 import { type LimiterMetrics, limiterMetrics } from './limiter-metrics.js'
 import { readMetrics } from './read-metrics.js'
+import { type ReplicaMetrics, replicaMetrics } from './replica-metrics.js'
 import { type RestMetrics, restMetrics } from './rest-metrics.js'
 
 /** The prefix of every metric the service exports. */
@@ -25,6 +26,8 @@ export interface Metrics {
   readonly limiter: LimiterMetrics
   /** For the fetch-mode poller. */
   readonly fetch: FetchMetrics
+  /** Replicas on Redis: the shared limiter, read leases and takeovers. */
+  readonly shared: ReplicaMetrics
   /** The exposition text of every metric, in the Prometheus text format. */
   render(): Promise<string>
 }
@@ -46,6 +49,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     reads: readMetrics(registry, METRICS_PREFIX),
     limiter: limiterMetrics(registry, METRICS_PREFIX),
     fetch: fetchMetrics(registry, METRICS_PREFIX),
+    shared: replicaMetrics(registry, METRICS_PREFIX),
     render: () => registry.metrics(),
   }
 }

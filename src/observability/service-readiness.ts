@@ -12,7 +12,7 @@ import { portalAuthCheck, portalOverloadCheck, ReadinessChecks } from './readine
 export interface ServiceReadinessSubjects {
   readonly shuttingDown: () => boolean
   readonly portals: PortalRegistry
-  readonly store: { isOpen(): boolean }
+  readonly store: { isOpen(): boolean; unavailable(): string | undefined }
   readonly connections: ConnectionWatch
   /** Fetch mode's poller; undefined in webhook mode. */
   readonly poller: { readonly lastError: RestError | undefined } | undefined
@@ -31,7 +31,7 @@ export function serviceReadiness(subjects: ServiceReadinessSubjects): ReadinessC
       'portal-overload',
       everyPortal(portals, (e) => portalOverloadCheck(e.gate)()),
     )
-    .set('state-store', () => (store.isOpen() ? undefined : 'the state store is closed'))
+    .set('state-store', () => (store.isOpen() ? store.unavailable() : 'the state store is closed'))
     .set('portal-connection', subjects.connections.check)
   if (poller) {
     readiness.set('fetch', () => (poller.lastError ? `Event.get fails with ${poller.lastError.code}` : undefined))

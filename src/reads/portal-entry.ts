@@ -5,14 +5,18 @@
 import type { Logger } from 'pino'
 import type { BitrixPort } from '../bitrix/port.js'
 import { falseMeansDenied } from './false-means-denied.js'
+import { leasedPort, readTargetOf } from './leased-port.js'
 import { type GateOptions, PortalGate } from './portal-gate.js'
 import type { BuildPortal } from './portal-registry.js'
 import { imbotV2Read, imDialogRead } from './read-method.js'
 import { type ReadObserver, ReadScheduler } from './read-scheduler.js'
+import type { ReplicaParts } from './replica-parts.js'
+import { type SharedGateObserver, SharedPortalGate } from './shared-gate.js'
 
 /** The settings of a portal entry (the config holds them under these names; reads/ does not import the config). */
 export interface PortalSettings {
   readonly authMode: 'webhook' | 'oauth'
+  readonly botId: number
   readonly botToken: string
   readonly readMethod: 'imbot.v2.Chat.Message.read' | 'im.dialog.read'
   readonly rateBurst: number
@@ -37,6 +41,10 @@ export interface PortalEntryOptions {
   /** Whether the portal refused `imbot.v2` in `batch` before the last restart (the store's); one portal only. */
   readonly batchRefused?: () => boolean
   readonly now?: () => number
+  /** The rate budget and read leases shared with other replicas (`STATE_STORE=redis`); none: this process owns all. */
+  readonly replicas?: Pick<ReplicaParts, 'budget' | 'leases'>
+  /** Told about waits and holds of the shared budget (metrics). */
+  readonly sharedObserver?: SharedGateObserver
 }
 
 /** Returns how to build one portal's entry (gate and read scheduler) around its port. */
@@ -49,18 +57,27 @@ export function portalEntryBuilder(options: PortalEntryOptions): BuildPortal {
     // `im.dialog.read` answers `false` for a dialog the user cannot see: that is a refusal, not a confirmation.
     const adapted = dialogRead ? falseMeansDenied(sdkPort) : sdkPort
     const port = options.instrument?.(adapted) ?? adapted
-    const gate = new PortalGate({
+    const gateOptions: GateOptions = {
       burst: settings.rateBurst,
       perSec: settings.ratePerSec,
       maxInFlight: settings.maxInFlight,
       ...(options.onGrant ? { onGrant: options.onGrant } : {}),
       ...now,
-    })
+    }
+    const { replicas } = options
+    const gate = replicas
+      ? new SharedPortalGate(gateOptions, replicas.budget(key), options.sharedObserver)
+      : new PortalGate(gateOptions)
+    const readMethod = dialogRead ? imDialogRead() : imbotV2Read(oauth ? undefined : settings.botToken)
+    // Across replicas each read is sent under its dialog's lease (the poller's calls are not reads).
+    const readPort = replicas
+      ? leasedPort(port, replicas.leases(key), readTargetOf(readMethod.method, settings.botId))
+      : port
     const reads = new ReadScheduler({
-      port,
+      port: readPort,
       gate,
       // An OAuth app's bot belongs to its client_id: no botToken is sent.
-      readMethod: dialogRead ? imDialogRead() : imbotV2Read(oauth ? undefined : settings.botToken),
+      readMethod,
       log: log.child(oauth ? { mod: 'reads', portal: key } : { mod: 'reads' }),
       maxPendingDialogs: settings.maxPendingDialogs,
       observers: options.observers,

@@ -8,7 +8,8 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { type Database, open, type RootDatabase } from 'lmdb'
-import { type DialogMark, type StateStore, StoreClosedError } from './state-store.js'
+import { recordLocally } from './record-locally.js'
+import { type DialogMark, type EventRecord, type StateStore, StoreClosedError } from './state-store.js'
 
 /** Where and how much to keep. */
 export interface LmdbStoreOptions {
@@ -78,6 +79,16 @@ export class LmdbStore implements StateStore {
 
   isOpen(): boolean {
     return this.#open
+  }
+
+  readonly shared = false
+
+  unavailable(): string | undefined {
+    return undefined
+  }
+
+  async recordEvent(eventKey: string | undefined, read: DialogMark | undefined): Promise<EventRecord> {
+    return recordLocally(this, eventKey, read)
   }
 
   async savePending(mark: DialogMark): Promise<void> {

@@ -1,6 +1,7 @@
 /** An in-memory `StateStore` for tests and for `STATE_STORE=memory` (nothing survives the process). */
 import { BoundedSet } from '../util/bounded.js'
-import { type DialogMark, type StateStore, StoreClosedError } from './state-store.js'
+import { recordLocally } from './record-locally.js'
+import { type DialogMark, type EventRecord, type StateStore, StoreClosedError } from './state-store.js'
 
 const keyOf = (botId: number, dialogId: string): string => `${botId}|${dialogId}`
 
@@ -19,6 +20,16 @@ export class MemoryStore implements StateStore {
 
   isOpen(): boolean {
     return this.#open
+  }
+
+  readonly shared = false
+
+  unavailable(): string | undefined {
+    return undefined
+  }
+
+  async recordEvent(eventKey: string | undefined, read: DialogMark | undefined): Promise<EventRecord> {
+    return recordLocally(this, eventKey, read)
   }
 
   async savePending(mark: DialogMark): Promise<void> {

@@ -7,13 +7,19 @@
  * are taken by the scripts in `redis/` on the server, and the port's reads become async when replicas share work.
  */
 import type { Redis } from 'ioredis'
-import { type EventRecord, recordEventOnce } from './redis/event-once.js'
+import { recordEventOnce } from './redis/event-once.js'
 import { markOf, scanHash } from './redis/hash-scan.js'
 import { DEFAULT_KEY_PREFIX, dialogField, type RedisKeys, redisKeys } from './redis/keys.js'
 import { createRedisClient } from './redis/redis-client.js'
 import { RedisReplyError } from './redis/reply.js'
 import { clearWatermark, raiseWatermark } from './redis/watermarks.js'
-import { type DialogMark, type StateStore, StoreClosedError, StoreUnavailableError } from './state-store.js'
+import {
+  type DialogMark,
+  type EventRecord,
+  type StateStore,
+  StoreClosedError,
+  StoreUnavailableError,
+} from './state-store.js'
 
 /** Where Redis is and how much to keep. */
 export interface RedisStoreOptions {
@@ -85,6 +91,13 @@ export class RedisStore implements StateStore {
     return this.#open
   }
 
+  readonly shared = true
+
+  unavailable(): string | undefined {
+    const status = this.client.status
+    return !this.#open || status === 'ready' ? undefined : `Redis is unreachable (connection ${status}); reconnecting`
+  }
+
   async savePending(mark: DialogMark): Promise<void> {
     this.#mustBeOpen()
     await this.#write(() => raiseWatermark(this.client, this.keys.pending, dialogField(mark), mark.messageId))
@@ -124,10 +137,15 @@ export class RedisStore implements StateStore {
 
   /**
    * Records an event key and the read it owes in one atomic step, for replicas sharing intake: `isNew` is false
-   * when any replica recorded the key first (answer `duplicate`). Not part of the port yet.
+   * when any replica recorded the key first (answer `duplicate`).
    */
-  async recordEvent(eventKey: string, read?: DialogMark): Promise<EventRecord> {
+  async recordEvent(eventKey: string | undefined, read?: DialogMark): Promise<EventRecord> {
     this.#mustBeOpen()
+    if (eventKey === undefined) {
+      if (read === undefined) return { isNew: true, readOwed: false }
+      await this.savePending(read)
+      return { isNew: true, readOwed: true }
+    }
     const record = await this.#write(() => recordEventOnce(this.client, this.keys, eventKey, this.#seenCapacity, read))
     if (record.isNew) this.#remember(eventKey)
     if (record.readOwed && read !== undefined) {

@@ -30,6 +30,14 @@ export interface DialogMark {
   readonly messageId: number
 }
 
+/** What recording an event found (see `StateStore.recordEvent`). */
+export interface EventRecord {
+  /** False when the event's key was recorded before, by this or another replica: a duplicate, run nothing. */
+  readonly isNew: boolean
+  /** True when the event's read is now pending in the store; false when none was asked or it is confirmed already. */
+  readonly readOwed: boolean
+}
+
 /**
  * Durable state of the service. Writes resolve once durable. After `close()`, the writes an acknowledgement
  * depends on (`savePending`, `addSeenKey`, `saveOffset`) reject with `StoreClosedError`; clearing and
@@ -40,6 +48,17 @@ export interface StateStore {
   readonly kind: 'lmdb' | 'memory' | 'redis'
   /** False once closed (or when opening failed); readiness reports it. */
   isOpen(): boolean
+  /** True when several replicas share this store: `recordEvent` decides dedupe, before the event runs. */
+  readonly shared: boolean
+  /** Why the store cannot take writes right now (e.g. Redis is reconnecting), for `/readyz`; undefined when it can. */
+  unavailable(): string | undefined
+
+  /**
+   * Records an event before it is acknowledged, durable once it resolves: its dedupe key (when it has one) and the
+   * read it owes (when given; not kept at or below the dialog's confirmed id). A shared store does both in one
+   * atomic step, so a duplicate delivered to two replicas at once is new for exactly one of them.
+   */
+  recordEvent(eventKey: string | undefined, read: DialogMark | undefined): Promise<EventRecord>
 
   /** Raises the dialog's pending watermark to `mark.messageId` (never lowers it). */
   savePending(mark: DialogMark): Promise<void>

@@ -29,6 +29,7 @@ function intake(overrides: Partial<IntakeOptions> = {}) {
     },
     persist: async (event) => {
       steps.push(`persist ${event.type}`)
+      return true
     },
     canAcceptRead: () => true,
     log: pino({ level: 'silent' }),
@@ -71,6 +72,30 @@ describe('intake', () => {
     expect(steps.filter((s) => s.startsWith('run'))).toHaveLength(1)
   })
 
+  it('with a shared store, runs an event only after the store recorded it as new, and drops what another replica recorded', async () => {
+    const recorded = new Set<number>([7])
+    let release = (): void => {}
+    const written = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const { accept, steps, outcomes } = intake({
+      persistFirst: true,
+      persist: async (event) => {
+        steps.push(`persist ${event.type}`)
+        await written
+        return event.type !== 'ONIMBOTV2MESSAGEADD' || !recorded.has(event.message.id)
+      },
+    })
+    const first = accept(eventOf(messageAddEvent({ messageId: 6 })), 1)
+    await Promise.resolve()
+    expect(steps).toEqual(['persist ONIMBOTV2MESSAGEADD'])
+    release()
+    expect(await first).toEqual({ outcome: 'accepted' })
+    expect(await accept(eventOf(messageAddEvent({ messageId: 7 })), 2)).toEqual({ outcome: 'duplicate' })
+    expect(steps.filter((s) => s.startsWith('run'))).toHaveLength(1)
+    expect(outcomes).toEqual(['ONIMBOTV2MESSAGEADD accepted', 'ONIMBOTV2MESSAGEADD duplicate'])
+  })
+
   it('refuses with 503 OVERLOADED when no read can be taken for a new dialog, and takes the redelivery later', async () => {
     let room = false
     const { accept, steps } = intake({ canAcceptRead: () => room })
@@ -88,6 +113,7 @@ describe('intake', () => {
     const { accept } = intake({
       persist: async () => {
         if (failing) throw new Error('disk full')
+        return true
       },
     })
     const event = eventOf(messageAddEvent())

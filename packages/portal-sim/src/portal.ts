@@ -15,6 +15,7 @@ import { handleOAuthToken } from './oauth-handler.js'
 import { OAuthTokens } from './oauth-tokens.js'
 import { OperatingTimeTracker } from './operating-time.js'
 import { ReadLedger } from './read-ledger.js'
+import { ReadOverlap } from './read-overlap.js'
 import { handleRest } from './rest-handler.js'
 import { generateTlsMaterial } from './tls.js'
 import type {
@@ -132,6 +133,7 @@ export async function startPortal(options: PortalOptions = {}): Promise<Portal> 
     internalErrors: [],
   }
   const nowS = () => Math.floor(clock() / 1000)
+  const overlap = new ReadOverlap()
   const restDeps = {
     engine,
     authConfig: { webhookUserId, webhookSecret, tokens, nowS },
@@ -140,6 +142,7 @@ export async function startPortal(options: PortalOptions = {}): Promise<Portal> 
     latency: options.latencyMs ?? 0,
     imbotInBatch: options.imbotInBatch ?? 'allowed',
     requests,
+    overlap,
   }
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', env.url)
@@ -216,6 +219,7 @@ export async function startPortal(options: PortalOptions = {}): Promise<Portal> 
         reads: ledger.reads,
         duplicateReads: ledger.duplicateReads,
         regressions: ledger.regressions.length,
+        overlappingReads: restDeps.overlap.overlapping,
         bucketLevel: bucket.level(),
         peakBucketLevel: bucket.peak(),
       }
@@ -226,6 +230,7 @@ export async function startPortal(options: PortalOptions = {}): Promise<Portal> 
     reset() {
       requests.length = 0
       dropped.length = 0
+      overlap.overlapping = 0
       engine.calls.length = 0
       engine.internalErrors.length = 0
       engine.counters = newCounters()

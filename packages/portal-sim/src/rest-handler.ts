@@ -8,6 +8,7 @@ import { type Engine, executeCall } from './engine.js'
 import type { FaultQueue } from './faults.js'
 import { parseBody, readBody, sendHtml, sendJson, sleep } from './http-io.js'
 import type { LeakyBucket } from './leaky-bucket.js'
+import { dialogsRead, type ReadOverlap } from './read-overlap.js'
 import { RestError } from './rest-error.js'
 import { timeBlock } from './time-block.js'
 import type { ImbotInBatch, Latency, Params, RecordedCommand, RecordedRequest } from './types.js'
@@ -21,6 +22,8 @@ export interface RestDeps {
   latency: Latency
   imbotInBatch: ImbotInBatch
   requests: RecordedRequest[]
+  /** Counts reads of a dialog that overlap another read of it. */
+  overlap: ReadOverlap
 }
 
 const BAD_GATEWAY_HTML =
@@ -65,6 +68,7 @@ export async function handleRest(
     throw error
   }
   record.body = body
+  res.once('close', deps.overlap.enter(dialogsRead(route.method, body)))
   await sleep(typeof deps.latency === 'function' ? deps.latency() : deps.latency)
 
   const isBatch = route.method.toLowerCase() === 'batch'

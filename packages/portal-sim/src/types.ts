@@ -121,6 +121,8 @@ export interface PortalStats {
   duplicateReads: number
   /** Successful reads with a messageId below one already confirmed for that bot and dialog. Must stay 0. */
   regressions: number
+  /** Reads of a dialog that reached the portal while another read of it was still being handled. Must stay 0. */
+  overlappingReads: number
   /** Current leaky-bucket counter and its peak. */
   bucketLevel: number
   peakBucketLevel: number

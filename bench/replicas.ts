@@ -1,0 +1,148 @@
+/**
+ * The replicas phase of `npm run bench`: the same burst drained by 1 and by 3 replicas of the built service on one
+ * `redis-server` (from the PATH, on a free port with a temporary directory) against one simulated portal with its
+ * real limits, and intake events/s of one replica on Redis. Standalone: `npm run build && tsx bench/replicas.ts`.
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { startPortalWithBot } from '@b24-autoread/portal-sim'
+import autocannon from 'autocannon'
+import { type Child, freePort, startChild } from './processes.js'
+import { lastIds, mintMessages } from './workload.js'
+
+const QUICK = process.env.BENCH_QUICK === '1'
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/** A redis-server of the bench's own, with the append-only file fsynced on every write. */
+async function startRedis(): Promise<{ url: string; stop(): Promise<void> }> {
+  const port = await freePort()
+  const dir = mkdtempSync(join(tmpdir(), 'b24-bench-redis-'))
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes']
+  const child: ChildProcess = spawn('redis-server', [...args, '--appendfsync', 'always'], { stdio: 'pipe' })
+  await new Promise<void>((resolve, reject) => {
+    let out = ''
+    child.stdout?.on('data', (c: Buffer) => {
+      out += c.toString()
+      if (out.includes('Ready to accept connections')) resolve()
+    })
+    child.once('exit', () => reject(new Error(`redis-server exited: ${out.slice(-500)}`)))
+    child.once('error', reject)
+  })
+  return {
+    url: `redis://127.0.0.1:${port}/0`,
+    async stop() {
+      child.kill('SIGKILL')
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** Drains one burst with `count` replicas; the portal is Bitrix24's standard plan (50 burst, 2/s). */
+async function drain(replicas: number, messagesCount: number) {
+  const redis = await startRedis()
+  const sim = await startPortalWithBot({
+    portal: { latencyMs: () => 50 + Math.random() * 100, burst: 50, drainPerSec: 2 },
+    bot: { code: 'bench', botToken: 'bench-bot-token-0123456789' },
+    dirPrefix: 'b24-bench-replicas-',
+  })
+  const children: Child[] = []
+  for (let i = 0; i < replicas; i++) {
+    const port = await freePort()
+    const env = { ...sim.env, PORT: String(port), LOG_LEVEL: 'warn', STATE_STORE: 'redis', REDIS_URL: redis.url }
+    children.push(await startChild(['dist/server.js'], { ...env, NO_PROXY: '127.0.0.1,localhost' }, port, '/healthz'))
+  }
+  const messages = mintMessages(sim.portal, sim.bot.id, messagesCount, 200)
+  const last = lastIds(messages)
+  const started = Date.now()
+  let next = 0
+  let refused = 0
+  await Promise.all(
+    Array.from({ length: 50 }, async () => {
+      for (let i = next++; i < messages.length; i = next++) {
+        const child = children[i % children.length]
+        const res = await fetch(`${child?.url}/bitrix24/events`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: messages[i]?.body ?? '',
+        })
+        await res.arrayBuffer()
+        if (res.status !== 200) refused++
+      }
+    }),
+  )
+  const lastSent = Date.now()
+  let allRead = Number.NaN
+  while (Date.now() - lastSent < 120_000) {
+    if ([...last].every(([d, id]) => sim.portal.readState(sim.bot.id, d).lastReadId >= id)) {
+      allRead = Date.now()
+      break
+    }
+    await sleep(20)
+  }
+  const stats = sim.portal.stats()
+  for (const child of children) await child.stop()
+  await sim.close()
+  await redis.stop()
+  return {
+    replicas,
+    messages: messagesCount,
+    dialogs: last.size,
+    refused,
+    sendSeconds: (lastSent - started) / 1000,
+    secondsFromLastMessageToAllRead: Math.round(((allRead - lastSent) / 1000) * 100) / 100,
+    restRequests: stats.requests,
+    rateLimitRejections: stats.rejected503 + stats.rejected429,
+    peakBucketLevel: Math.round(stats.peakBucketLevel * 100) / 100,
+    regressions: stats.regressions,
+    overlappingReads: stats.overlappingReads,
+  }
+}
+
+/** Intake events/s of one replica on Redis (50 connections, ~1 KB bodies), to set beside the LMDB figure. */
+async function intake() {
+  const redis = await startRedis()
+  const sim = await startPortalWithBot({ portal: { latencyMs: 80 }, dirPrefix: 'b24-bench-redis-intake-' })
+  const port = await freePort()
+  const env = { ...sim.env, PORT: String(port), LOG_LEVEL: 'warn', STATE_STORE: 'redis', REDIS_URL: redis.url }
+  const child = await startChild(['dist/server.js'], { ...env, NO_PROXY: '127.0.0.1,localhost' }, port, '/healthz')
+  const seconds = QUICK ? 2 : 5
+  const bodies = mintMessages(sim.portal, sim.bot.id, QUICK ? 30_000 : 60_000, 200).map((m) => m.body)
+  let next = 0
+  const result = await autocannon({
+    url: `${child.url}/bitrix24/events`,
+    connections: 50,
+    duration: seconds,
+    requests: [
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        setupRequest: (req) => ({ ...req, body: bodies[next++ % bodies.length] as string }),
+      },
+    ],
+  })
+  await child.stop()
+  await sim.close()
+  await redis.stop()
+  return {
+    store: 'redis (appendfsync always)',
+    seconds,
+    serviceRps: Math.round(result.requests.average),
+    serviceP99Ms: result.latency.p99,
+    non2xx: result.non2xx + result.errors,
+  }
+}
+
+/** The whole replicas phase. */
+export async function replicasPhase() {
+  const count = QUICK ? 2_000 : 10_000
+  const one = await drain(1, count)
+  const three = await drain(3, count)
+  return { burst: [one, three], intake: await intake() }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const results = await replicasPhase()
+  process.stdout.write(`${JSON.stringify(results, null, 2)}\n`)
+}
