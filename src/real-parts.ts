@@ -6,16 +6,18 @@
 import { readFileSync } from 'node:fs'
 import type { DestinationStream, Logger } from 'pino'
 import { createWebhookPort } from './bitrix/b24-adapter.js'
-import { createOAuthConnection, isUsableAuth, type OAuthAppOptions } from './bitrix/b24-oauth-adapter.js'
+import { createOAuthConnection, type OAuthAppOptions, oauthServerRefresh } from './bitrix/b24-oauth-adapter.js'
 import { type Config, webhookSecretOf } from './config.js'
 import { AppError } from './errors.js'
 import { SEEN_CAPACITY } from './intake/dedupe.js'
 import { createLogger, SecretScrubber } from './observability/logger.js'
-import { type OAuthRegistryOptions, oauthPortals, onePortal, type PortalSource } from './reads/portal-registry.js'
+import { onePortal, type PortalSource } from './reads/portal-registry.js'
 import type { ServiceParts } from './service.js'
 import { LmdbStore } from './store/lmdb-store.js'
 import { MemoryStore } from './store/memory-store.js'
 import type { StateStore } from './store/state-store.js'
+import { oauthTenants } from './tenants/oauth-tenants.js'
+import { parseTokenKey, tokenBox } from './tenants/token-box.js'
 
 /** Options for `realParts`. */
 export interface RealPartsOptions {
@@ -37,16 +39,43 @@ export async function realParts(config: Config, options: RealPartsOptions = {}):
   })
   const store = await openStore(config)
   const ca = config.caFile ? readFileSync(config.caFile, 'utf8') : undefined
-  return { log, store, portals: portalSource(config, ca, log, scrubber) }
+  return { log, store, portals: portalSource(config, ca, log, scrubber, store) }
 }
 
-/** One webhook portal, or an OAuth app's portals, each connected from the first usable tokens an event carries. */
-function portalSource(config: Config, ca: string | undefined, log: Logger, scrubber: SecretScrubber): PortalSource {
+/** One webhook portal, or an OAuth app's portals, each verified with the OAuth server and kept sealed in `store`. */
+function portalSource(
+  config: Config,
+  ca: string | undefined,
+  log: Logger,
+  scrubber: SecretScrubber,
+  store: StateStore,
+): PortalSource {
   if (config.authMode === 'oauth') {
     const app = oauthApp(config, ca, log, scrubber)
-    const connect: OAuthRegistryOptions['connect'] = (auth) =>
-      isUsableAuth(auth) ? createOAuthConnection(app, auth) : undefined
-    return (build) => oauthPortals({ connect, build, log })
+    const key = parseTokenKey(config.tokenKey ?? '')
+    if (key === undefined) throw new AppError('CONFIG_INVALID', { message: 'B24_TOKEN_KEY is required in OAuth mode' })
+    const box = tokenBox(key)
+    const refresh = oauthServerRefresh(app)
+    return (build) =>
+      oauthTenants({
+        store,
+        box,
+        refresh,
+        build,
+        log,
+        connect: (record, onTokens) => {
+          for (const secret of [record.accessToken, record.refreshToken, record.applicationToken]) scrubber.add(secret)
+          const auth = {
+            ...record,
+            serverEndpoint: undefined,
+            domain: new URL(record.clientEndpoint).host,
+            userId: undefined,
+            scope: undefined,
+            status: undefined,
+          }
+          return createOAuthConnection(app, auth, onTokens)
+        },
+      })
   }
   const port = createWebhookPort({
     webhookUrl: config.webhookUrl,

@@ -9,6 +9,7 @@ import { buildApp } from './app.js'
 import type { Config } from './config.js'
 import { AppError } from './errors.js'
 import { parseV1Event } from './events/parse-v1.js'
+import type { BotEvent } from './events/types.js'
 import { createIntake } from './intake/accept-event.js'
 import { RecentKeys, SEEN_CAPACITY } from './intake/dedupe.js'
 import { FetchPoller } from './intake/fetch-poller.js'
@@ -33,6 +34,7 @@ import type { ReadScheduler } from './reads/read-scheduler.js'
 import { durableReadsObserver, replayPending } from './store/durable-reads.js'
 import { type OffsetStore, storedOffset } from './store/offset-store.js'
 import type { StateStore } from './store/state-store.js'
+import { claimedPortal } from './tenants/oauth-tenants.js'
 
 /** What the service is built from besides its config (see `real-parts.ts` for the real ones). */
 export interface ServiceParts {
@@ -87,6 +89,7 @@ export interface RunningService extends Service {
 /** Builds the service: every part wired, routes registered, nothing listening and nothing polling yet. */
 export async function buildService(config: Config, parts: ServiceParts): Promise<Service> {
   const { log, store } = parts
+  const oauth = config.authMode === 'oauth'
   const clock = parts.clock ? { now: parts.clock } : {}
   const metrics = parts.metrics ?? createMetrics()
   const connections = new ConnectionWatch()
@@ -105,17 +108,21 @@ export async function buildService(config: Config, parts: ServiceParts): Promise
       log,
       instrument: (port) => instrumentPort(port, metrics.rest, { watch: connections }),
       onGrant: metrics.limiter.granted,
-      observers: [
-        metrics.reads,
-        durableReadsObserver(store, log.child({ mod: 'store' })),
-        ...(progress ? [progress.observer] : []),
-      ],
-      confirmedOf: (botId, dialogId) => store.confirmedId(botId, dialogId),
+      observers: [metrics.reads, ...(progress ? [progress.observer] : [])],
+      observersOf: (key) => [durableReadsObserver(store, log.child({ mod: 'store' }), oauth ? key : undefined)],
+      confirmedOf: (botId, dialogId, portal) => store.confirmedId(botId, dialogId, portal),
       ...clock,
     }),
   )
-  const webhookPortal = portals.entries()[0]
+  const webhookPortal = oauth ? undefined : portals.entries()[0]
   if (webhookPortal) replayPending(store, webhookPortal.reads, log.child({ mod: 'store' }))
+  // OAuth portals with stored reads are connected from their stored records (refreshing expired tokens as needed).
+  if (oauth)
+    replayPending(
+      store,
+      (m) => (m.portal ? portals.restore?.(m.portal)?.reads : undefined),
+      log.child({ mod: 'store' }),
+    )
   const lanes = new Lanes({ concurrency: config.pipelineConcurrency, maxQueued: config.maxQueuedEvents })
   const runnerOf = portalRunners({
     lanes,
@@ -131,8 +138,9 @@ export async function buildService(config: Config, parts: ServiceParts): Promise
     botIds,
     seen,
     run: (event, receivedAt, trace) => runnerOf(portals.forEvent(event))(event, receivedAt, trace),
-    persist: persistEvent(store),
-    canAcceptRead: (botId, dialogId) => portals.entries().every((e) => e.reads.canAccept(botId, dialogId)),
+    persist: persistEvent(store, oauth ? claimedPortal : undefined),
+    canAcceptRead: (botId, dialogId, event) => portals.forEvent(event)?.reads.canAccept(botId, dialogId) ?? true,
+    ...(portals.admit ? { admit: (event: BotEvent) => portals.admit?.(event) ?? Promise.resolve() } : {}),
     log,
     onOutcome: metrics.intake.eventOutcome,
   })

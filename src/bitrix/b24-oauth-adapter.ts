@@ -11,8 +11,8 @@ import { B24OAuth, type B24OAuthParams, EnumAppStatus, type HandlerRefreshAuth }
 import type { Logger } from 'pino'
 import type { EventAuth } from '../events/types.js'
 import { configureClient, portOf, sdkRestrictions } from './b24-adapter.js'
+import { type RefreshedGrant, refreshGrant } from './oauth-server.js'
 import type { BitrixPort } from './port.js'
-import { RestCallError } from './rest-call-error.js'
 
 /** Tokens usable to build a client: an access token and the portal's REST endpoint at least. */
 export type UsableAuth = EventAuth & { readonly accessToken: string; readonly clientEndpoint: string }
@@ -44,16 +44,31 @@ interface Held {
   expires: number
 }
 
-/** Whether an event's `auth` can build a client: an access token and an https REST endpoint. */
-export function isUsableAuth(auth: EventAuth | undefined): auth is UsableAuth {
-  return (
-    auth?.accessToken !== undefined && auth.accessToken !== '' && /^https:\/\/[^/\s]+/.test(auth.clientEndpoint ?? '')
-  )
+function agentOf(app: OAuthAppOptions): https.Agent {
+  return new https.Agent({ keepAlive: true, ...(app.ca ? { ca: [...rootCertificates, app.ca] } : {}) })
 }
 
-/** Builds the client of one portal from the first usable tokens seen for it. */
-export function createOAuthConnection(app: OAuthAppOptions, auth: UsableAuth): OAuthConnection {
-  const agent = new https.Agent({ keepAlive: true, ...(app.ca ? { ca: [...rootCertificates, app.ca] } : {}) })
+/** Refreshes at the configured OAuth server: the trusted answer on whose tokens these are (see `oauth-server.ts`). */
+export function oauthServerRefresh(app: OAuthAppOptions): (refreshToken: string) => Promise<RefreshedGrant> {
+  const agent = agentOf(app)
+  return async (refreshToken) => {
+    const grant = await refreshGrant(app, agent, refreshToken)
+    app.onSecret(grant.accessToken)
+    app.onSecret(grant.refreshToken)
+    return grant
+  }
+}
+
+/**
+ * Builds the client of one portal. `auth.clientEndpoint` must come from the OAuth server (the caller's duty);
+ * `onTokens` is told every token set the client starts using, so the caller can store them.
+ */
+export function createOAuthConnection(
+  app: OAuthAppOptions,
+  auth: UsableAuth,
+  onTokens?: (tokens: { accessToken: string; refreshToken: string; expires: number }) => void,
+): OAuthConnection {
+  const agent = agentOf(app)
   const held: Held = { accessToken: auth.accessToken, refreshToken: auth.refreshToken ?? '', expires: expiresOf(auth) }
   app.onSecret(held.accessToken)
   app.onSecret(held.refreshToken)
@@ -67,11 +82,14 @@ export function createOAuthConnection(app: OAuthAppOptions, auth: UsableAuth): O
   let adopt: Held | undefined
   b24.setCustomRefreshAuth(async () => {
     // Set synchronously right before `refreshAuth()` by `update`, so no other refresh can take it.
-    const next = adopt ?? (await refreshTokens(app, agent, held.refreshToken))
+    const next = adopt ?? (await refreshGrant(app, agent, held.refreshToken))
     adopt = undefined
-    Object.assign(held, next)
+    held.accessToken = next.accessToken
+    held.refreshToken = next.refreshToken
+    held.expires = next.expires
     app.onSecret(next.accessToken)
     app.onSecret(next.refreshToken)
+    onTokens?.({ ...held })
     return payloadOf(auth, next, app.serverEndpoint)
   })
 
@@ -145,78 +163,4 @@ function payloadOf(auth: UsableAuth, held: Held, serverEndpoint: string): Handle
     status: statusOf(auth.status),
     domain: auth.domain ?? new URL(auth.clientEndpoint).host,
   }
-}
-
-/** `POST <server>/oauth/token/ grant_type=refresh_token`; rejects with a `RestCallError` (e.g. `invalid_grant`). */
-async function refreshTokens(app: OAuthAppOptions, agent: https.Agent, refreshToken: string): Promise<Held> {
-  const url = new URL('/oauth/token/', app.serverEndpoint)
-  const body = new URLSearchParams({
-    grant_type: 'refresh_token',
-    client_id: app.clientId,
-    client_secret: app.clientSecret,
-    refresh_token: refreshToken,
-  }).toString()
-  const { status, json } = await postForm(url, body, agent, app.timeoutMs)
-  const answer = typeof json === 'object' && json !== null ? (json as Record<string, unknown>) : {}
-  const error = typeof answer.error === 'string' ? answer.error : undefined
-  if (status !== 200 || error !== undefined || typeof answer.access_token !== 'string') {
-    throw new RestCallError({
-      code: error ?? 'JSSDK_OAUTH_TOKEN_REFRESH_FAILED',
-      status: status === 200 ? 401 : status,
-      message: `OAuth refresh failed (${error ?? `HTTP ${status}`})`,
-    })
-  }
-  return {
-    accessToken: answer.access_token,
-    refreshToken: typeof answer.refresh_token === 'string' ? answer.refresh_token : refreshToken,
-    expires: Number(answer.expires) || Math.floor(Date.now() / 1000) + 3600,
-  }
-}
-
-function postForm(
-  url: URL,
-  body: string,
-  agent: https.Agent,
-  timeoutMs: number,
-): Promise<{ status: number; json: unknown }> {
-  return new Promise((resolve, reject) => {
-    const req = https.request(
-      url,
-      {
-        method: 'POST',
-        agent,
-        timeout: timeoutMs,
-        headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) },
-      },
-      (res) => {
-        const chunks: Buffer[] = []
-        res.on('data', (chunk: Buffer) => chunks.push(chunk))
-        res.on('error', reject)
-        res.on('end', () => {
-          let json: unknown
-          try {
-            json = JSON.parse(Buffer.concat(chunks).toString('utf8'))
-          } catch {
-            json = undefined
-          }
-          resolve({ status: res.statusCode ?? 0, json })
-        })
-      },
-    )
-    req.on('timeout', () =>
-      req.destroy(new RestCallError({ code: 'REQUEST_TIMEOUT', status: 0, message: 'OAuth refresh timed out' })),
-    )
-    req.on('error', (err) => reject(transportError(err)))
-    req.end(body)
-  })
-}
-
-/** A socket or TLS failure of the refresh request, with the system's code (`ECONNREFUSED`, ...) and status 0. */
-function transportError(err: Error): RestCallError {
-  if (err instanceof RestCallError) return err
-  const code: unknown = Reflect.get(err, 'code')
-  return new RestCallError(
-    { code: typeof code === 'string' && code !== '' ? code : 'UNKNOWN_ERROR', status: 0, message: err.message },
-    { cause: err },
-  )
 }

@@ -19,8 +19,10 @@ export interface IntakeOptions {
   readonly botIds: ReadonlySet<number> | undefined
   readonly seen: RecentKeys
   readonly run: (event: BotEvent, receivedAt: number, trace?: EventTrace) => boolean
-  /** Whether a read for this dialog can be taken (false for a new dialog at the pending bound). */
-  readonly canAcceptRead: (botId: number, dialogId: string) => boolean
+  /** Whether a read for this dialog can be taken (false for a new dialog at its portal's pending bound). */
+  readonly canAcceptRead: (botId: number, dialogId: string, event: BotEvent) => boolean
+  /** Authenticates the event's portal (OAuth mode) before anything is kept of it; rejects with an `HttpError`. */
+  readonly admit?: (event: BotEvent) => Promise<void>
   /** Makes the pending read durable before the event is acknowledged (no-op without a store). */
   readonly persist?: (event: BotEvent) => Promise<void>
   readonly log: Logger
@@ -54,6 +56,14 @@ export function createIntake(
       count(event.type, 'ignored')
       return { outcome: 'ignored', reason: 'other-bot' }
     }
+    if (options.admit !== undefined) {
+      try {
+        await options.admit(event)
+      } catch (err) {
+        count(event.type, 'rejected')
+        throw err
+      }
+    }
     const key = dedupeKey(event)
     if (key !== undefined && !options.seen.add(key)) {
       options.log.info({ ...eventIds(event), ...trace }, 'event ignored: duplicate delivery')
@@ -63,7 +73,7 @@ export function createIntake(
     const forget = () => {
       if (key !== undefined) options.seen.delete(key)
     }
-    if (event.type === 'ONIMBOTV2MESSAGEADD' && !options.canAcceptRead(event.bot.id, event.chat.dialogId)) {
+    if (event.type === 'ONIMBOTV2MESSAGEADD' && !options.canAcceptRead(event.bot.id, event.chat.dialogId, event)) {
       forget()
       count(event.type, 'rejected')
       throw new HttpError('OVERLOADED', { message: 'Too many dialogs are waiting for a read; retry later' })

@@ -6,18 +6,24 @@ import type { BotEvent } from '../events/types.js'
 import type { StateStore } from '../store/state-store.js'
 import { dedupeKey } from './accept-event.js'
 
-/** Builds `persist(event)` for `createIntake`; resolves once the store has made the writes durable. */
-export function persistEvent(store: StateStore): (event: BotEvent) => Promise<void> {
+/**
+ * Builds `persist(event)` for `createIntake`; resolves once the store has made the writes durable. `portalOf` names
+ * the (admitted) portal an OAuth event's pending read is scoped by.
+ */
+export function persistEvent(
+  store: StateStore,
+  portalOf: (event: BotEvent) => string | undefined = () => undefined,
+): (event: BotEvent) => Promise<void> {
   return async (event) => {
+    const portal = portalOf(event)
     const writes: Promise<void>[] = []
     // A message at or below the dialog's confirmed watermark is read already: nothing to keep pending.
     if (
       event.type === 'ONIMBOTV2MESSAGEADD' &&
-      event.message.id > store.confirmedId(event.bot.id, event.chat.dialogId)
+      event.message.id > store.confirmedId(event.bot.id, event.chat.dialogId, portal)
     ) {
-      writes.push(
-        store.savePending({ botId: event.bot.id, dialogId: event.chat.dialogId, messageId: event.message.id }),
-      )
+      const mark = { botId: event.bot.id, dialogId: event.chat.dialogId, messageId: event.message.id }
+      writes.push(store.savePending(portal === undefined ? mark : { ...mark, portal }))
     }
     const key = dedupeKey(event)
     if (key !== undefined) writes.push(store.addSeenKey(key))

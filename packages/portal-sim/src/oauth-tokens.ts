@@ -10,6 +10,8 @@ export interface OAuthGrant {
   memberId: string
   userId: number
   scope: string
+  /** The REST endpoint of the grant's portal (`<portal.url>/rest/`), as the OAuth server answers it. */
+  clientEndpoint: string | undefined
 }
 
 /** Why a refresh was refused, as Bitrix24's OAuth server names it. */
@@ -17,14 +19,17 @@ export type RefreshFailure = 'invalid_grant' | 'invalid_client'
 
 const token = (): string => randomBytes(16).toString('hex')
 
-/** Access and refresh tokens of OAuth apps, with client secrets for `/oauth/token/`. */
+/**
+ * Access and refresh tokens of OAuth apps, with client secrets for `/oauth/token/`. One instance may be shared by an
+ * OAuth server and several portals (as Bitrix24's one OAuth server serves every portal): each grant knows its portal.
+ */
 export class OAuthTokens {
   readonly #byAccess = new Map<string, OAuthGrant>()
   readonly #byRefresh = new Map<string, OAuthGrant>()
   readonly #secrets = new Map<string, string>()
 
   /** Registers a grant (and the app's secret when given). */
-  add(spec: OAuthTokenSpec, memberId: string): OAuthGrant {
+  add(spec: OAuthTokenSpec, memberId: string, clientEndpoint?: string): OAuthGrant {
     const grant: OAuthGrant = {
       accessToken: spec.accessToken,
       refreshToken: spec.refreshToken ?? token(),
@@ -33,6 +38,7 @@ export class OAuthTokens {
       memberId: spec.memberId ?? memberId,
       userId: spec.userId ?? 1,
       scope: spec.scope ?? 'imbot,im',
+      clientEndpoint,
     }
     if (spec.clientSecret !== undefined) this.#secrets.set(spec.clientId, spec.clientSecret)
     this.#byAccess.set(grant.accessToken, grant)

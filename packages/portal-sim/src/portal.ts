@@ -116,7 +116,7 @@ export async function startPortal(options: PortalOptions = {}): Promise<Portal> 
   world.ensureUser(webhookUserId)
   const queues = new EventQueues()
   const ledger = new ReadLedger()
-  const tokens = new OAuthTokens()
+  const tokens = options.oauthTokens ?? new OAuthTokens()
   const faults = new FaultQueue()
   const bucket = new LeakyBucket(options.burst ?? 50, options.drainPerSec ?? 2, clock)
   const operating = new OperatingTimeTracker(options.operatingLimitS ?? 480, clock)
@@ -132,7 +132,16 @@ export async function startPortal(options: PortalOptions = {}): Promise<Portal> 
   const nowS = () => Math.floor(clock() / 1000)
   const restDeps = {
     engine,
-    authConfig: { webhookUserId, webhookSecret, tokens, nowS },
+    authConfig: {
+      webhookUserId,
+      webhookSecret,
+      tokens,
+      nowS,
+      memberId: env.memberId,
+      onForeignToken: () => {
+        engine.counters.foreignTokens += 1
+      },
+    },
     bucket,
     faults,
     latency: options.latencyMs ?? 0,
@@ -184,7 +193,9 @@ export async function startPortal(options: PortalOptions = {}): Promise<Portal> 
     },
     getBot: (botId) => world.bots.get(botId),
     addOAuthToken(spec) {
-      tokens.add(spec, env.memberId)
+      const grant = tokens.add(spec, env.memberId, `${env.url}/rest/`)
+      for (const bot of world.bots.values())
+        if (bot.accessToken === grant.accessToken) bot.refreshToken = grant.refreshToken
     },
     userSends: (spec) => userSends(actions, spec),
     async userSendsAndDeliver(spec, deliverOptions = {}) {

@@ -1,3 +1,4 @@
+import type { OAuthTokens } from './oauth-tokens.js'
 import type { TlsMaterial } from './tls.js'
 
 /** Parameters of one REST call after parsing (JSON body, form body or a batch command's query string). */
@@ -30,6 +31,8 @@ export interface PortalOptions {
   clock?: () => number
   /** Reuse a certificate instead of generating one. */
   tls?: TlsMaterial
+  /** The OAuth grants to check tokens against: share an `OAuthServer`'s so that it serves this portal too. */
+  oauthTokens?: OAuthTokens
 }
 
 /** The fault kinds `portal.inject` can serve. */
@@ -106,6 +109,8 @@ export interface PortalStats {
   faults: Partial<Record<FaultKind, number>>
   /** Connections destroyed while the portal was down. */
   droppedConnections: number
+  /** REST calls authorised with an access token granted for another portal. Must stay 0. */
+  foreignTokens: number
   /** Successful `imbot.v2.Chat.Message.read` calls. */
   reads: number
   /** Successful reads that marked nothing new. */
@@ -132,6 +137,8 @@ export interface SimBot {
   applicationToken: string
   /** The callback token sent as `data.bot.auth.access_token`. */
   accessToken: string
+  /** Sent as `data.bot.auth.refresh_token` when set (an OAuth grant was added for `accessToken`). */
+  refreshToken?: string | undefined
 }
 
 /** What `portal.addBot` accepts. */

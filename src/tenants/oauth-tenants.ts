@@ -1,0 +1,207 @@
+/**
+ * The portals of an OAuth app, one per `member_id`, that no event can confuse. An event is attributed to a portal
+ * only when its `auth.application_token` matches the one stored for that portal (constant time), or when the
+ * configured OAuth server, asked with the event's refresh token, answers that the tokens belong to the portal the
+ * event names. The portal's REST endpoint and tokens then come from that answer, never from the event body, so an
+ * event can neither move a portal's calls to another host nor hand its tokens to another portal. Records are kept
+ * sealed in the state store, so a restart needs no event to reach a portal again.
+ */
+import type { Logger } from 'pino'
+import type { RefreshedGrant } from '../bitrix/oauth-server.js'
+import { RestCallError } from '../bitrix/rest-call-error.js'
+import { HttpError } from '../errors.js'
+import type { BotEvent } from '../events/types.js'
+import { safeEqual } from '../events/verify.js'
+import type { BuildPortal, PortalConnection, PortalEntry, PortalRegistry } from '../reads/portal-registry.js'
+import type { StateStore } from '../store/state-store.js'
+import { decodeTenant, encodeTenant, type TenantRecord, type TenantTokens } from './tenant-record.js'
+import type { TokenBox } from './token-box.js'
+
+/** What the OAuth portals need. */
+export interface OAuthTenantsOptions {
+  readonly store: StateStore
+  readonly box: TokenBox
+  /** The refresh grant at the configured OAuth server (the trusted answer). */
+  readonly refresh: (refreshToken: string) => Promise<RefreshedGrant>
+  /** Builds a portal's client from a trusted record; `onTokens` is told of each token set it starts using. */
+  readonly connect: (record: TenantRecord, onTokens: (tokens: TenantTokens) => void) => PortalConnection
+  readonly build: BuildPortal
+  readonly log: Logger
+}
+
+/** The OAuth registry: `admit` before `forEvent`. */
+export interface OAuthTenants extends PortalRegistry {
+  /** Attributes the event to its portal or rejects it (`HttpError` 400/401/403/503); keeps nothing of a rejected one. */
+  admit(event: BotEvent): Promise<void>
+  /** The entry of a stored portal, connected from its record; undefined when none (or it no longer opens). */
+  restore(memberId: string): PortalEntry | undefined
+}
+
+interface Live {
+  record: TenantRecord
+  entry: PortalEntry
+  connection: PortalConnection
+}
+
+/** The `member_id` an event names (the bot's tokens', else the envelope's). */
+export function claimedPortal(event: BotEvent): string | undefined {
+  return event.bot.auth?.memberId ?? event.portal.memberId
+}
+
+const validEndpoint = (url: string | undefined): url is string => {
+  if (url === undefined || !/^https:\/\/[^/\s]+/.test(url)) return false
+  return URL.canParse(url)
+}
+
+/** Builds the OAuth portals over the state store. */
+export function oauthTenants(options: OAuthTenantsOptions): OAuthTenants {
+  const { store, box, log } = options
+  const live = new Map<string, Live>()
+  const verifying = new Map<string, Promise<void>>()
+
+  const save = (record: TenantRecord): void => {
+    store.saveTenant(record.memberId, box.seal(record.memberId, encodeTenant(record))).catch((err: unknown) => {
+      log.error(
+        { err, portal: record.memberId },
+        'could not store the portal record: it is verified again after a restart',
+      )
+    })
+  }
+
+  const connect = (record: TenantRecord): Live => {
+    const known = live.get(record.memberId)
+    if (known !== undefined && known.record.clientEndpoint === record.clientEndpoint) {
+      known.record = record
+      known.connection.update({ ...tokenAuth(record) })
+      return known
+    }
+    const holder: { current: TenantRecord } = { current: record }
+    const connection = options.connect(record, (tokens) => {
+      const next = { ...holder.current, ...tokens }
+      holder.current = next
+      const l = live.get(record.memberId)
+      if (l !== undefined) l.record = next
+      save(next)
+    })
+    const entry = options.build(record.memberId, connection.port)
+    const created: Live = { record, entry, connection }
+    live.set(record.memberId, created)
+    log.info({ portal: record.memberId, host: connection.port.portal }, 'OAuth portal connected')
+    return created
+  }
+
+  const stored = (memberId: string): TenantRecord | undefined => {
+    const sealed = store.tenant(memberId)
+    if (sealed === undefined) return undefined
+    const plain = box.open(memberId, sealed)
+    const record = plain === undefined ? undefined : decodeTenant(plain)
+    if (record === undefined || record.memberId !== memberId) {
+      log.warn(
+        { portal: memberId },
+        'stored portal record does not open (B24_TOKEN_KEY changed?): dropped; the portal is verified again on its next event',
+      )
+      store.removeTenant(memberId).catch(() => {})
+      return undefined
+    }
+    return record
+  }
+
+  const known = (memberId: string): Live | undefined => {
+    const l = live.get(memberId)
+    if (l !== undefined) return l
+    const record = stored(memberId)
+    return record === undefined ? undefined : connect(record)
+  }
+
+  const verify = async (event: BotEvent, claimed: string): Promise<void> => {
+    const refreshToken = event.bot.auth?.refreshToken
+    if (refreshToken === undefined || refreshToken === '') throw new HttpError('PORTAL_UNVERIFIED')
+    let grant: RefreshedGrant
+    try {
+      grant = await options.refresh(refreshToken)
+    } catch (err) {
+      if (err instanceof RestCallError && err.status >= 400 && err.status < 500) {
+        throw new HttpError('PORTAL_UNVERIFIED', { cause: err })
+      }
+      log.warn({ err, portal: claimed }, 'the OAuth server could not verify a portal')
+      throw new HttpError('OAUTH_SERVER_UNAVAILABLE', { cause: err })
+    }
+    if (grant.memberId !== claimed) {
+      log.warn({ portal: claimed, tokensOf: grant.memberId }, 'event refused: its tokens belong to another portal')
+      throw new HttpError('PORTAL_MISMATCH')
+    }
+    if (!validEndpoint(grant.clientEndpoint)) {
+      log.warn({ portal: claimed }, 'the OAuth server named no usable client_endpoint for the portal')
+      throw new HttpError('OAUTH_SERVER_UNAVAILABLE')
+    }
+    const record: TenantRecord = {
+      memberId: claimed,
+      clientEndpoint: grant.clientEndpoint,
+      applicationToken: event.portal.applicationToken ?? event.bot.auth?.applicationToken ?? '',
+      accessToken: grant.accessToken,
+      refreshToken: grant.refreshToken,
+      expires: grant.expires,
+    }
+    save(record)
+    connect(record)
+    log.info({ portal: claimed }, 'OAuth portal verified with the OAuth server')
+  }
+
+  const presentedMatches = (l: Live | undefined, event: BotEvent): boolean => {
+    const presented = event.portal.applicationToken ?? event.bot.auth?.applicationToken
+    return (
+      l !== undefined &&
+      presented !== undefined &&
+      l.record.applicationToken !== '' &&
+      safeEqual(presented, l.record.applicationToken)
+    )
+  }
+
+  const admit = async (event: BotEvent): Promise<void> => {
+    const claimed = claimedPortal(event)
+    if (claimed === undefined || claimed === '' || claimed.includes('|')) throw new HttpError('MALFORMED_AUTH')
+    const inFlight = verifying.get(claimed)
+    if (inFlight !== undefined) await inFlight.catch(() => {})
+    const current = known(claimed)
+    if (presentedMatches(current, event)) {
+      // A genuine event of this portal: its newer tokens may be adopted (the endpoint stays the trusted one).
+      const auth = event.bot.auth
+      if (current !== undefined && auth !== undefined) current.connection.update(auth)
+      return
+    }
+    const run = verify(event, claimed)
+    verifying.set(claimed, run)
+    try {
+      await run
+    } finally {
+      if (verifying.get(claimed) === run) verifying.delete(claimed)
+    }
+  }
+
+  return {
+    admit,
+    forEvent(event) {
+      const claimed = claimedPortal(event)
+      return claimed === undefined ? undefined : live.get(claimed)?.entry
+    },
+    entries: () => [...live.values()].map((l) => l.entry),
+    restore: (memberId) => known(memberId)?.entry,
+  }
+}
+
+/** A record's tokens in the shape a connection adopts. */
+function tokenAuth(record: TenantRecord) {
+  return {
+    accessToken: record.accessToken,
+    refreshToken: record.refreshToken,
+    expires: record.expires,
+    clientEndpoint: record.clientEndpoint,
+    serverEndpoint: undefined,
+    memberId: record.memberId,
+    domain: undefined,
+    userId: undefined,
+    scope: undefined,
+    status: undefined,
+    applicationToken: undefined,
+  }
+}
