@@ -162,13 +162,9 @@ export function oauthTenants(options: OAuthTenantsOptions): OAuthTenants {
     if (claimed === undefined || claimed === '' || claimed.includes('|')) throw new HttpError('MALFORMED_AUTH')
     const inFlight = verifying.get(claimed)
     if (inFlight !== undefined) await inFlight.catch(() => {})
-    const current = known(claimed)
-    if (presentedMatches(current, event)) {
-      // A genuine event of this portal: its newer tokens may be adopted (the endpoint stays the trusted one).
-      const auth = event.bot.auth
-      if (current !== undefined && auth !== undefined) current.connection.update(auth)
-      return
-    }
+    // A verified portal's calls use only tokens the OAuth server issued (refreshed when they expire); an event's
+    // own tokens are used once, to verify a portal that has no matching record.
+    if (presentedMatches(known(claimed), event)) return
     const run = verify(event, claimed)
     verifying.set(claimed, run)
     try {

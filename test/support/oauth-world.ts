@@ -50,6 +50,8 @@ export interface OAuthWorld {
   addPortal(label: string): Promise<InstalledPortal>
   /** Closes the service and starts a new one over the same state (portals and OAuth server keep running). */
   restart(env?: Readonly<Record<string, string>>): Promise<void>
+  /** Moves the portals' and the OAuth server's clock forward (tokens expire; the service's clock is untouched). */
+  advance(ms: number): void
   /** Every portal's count of tokens of another portal presented to it (must be 0). */
   foreignTokens(): number
   close(): Promise<void>
@@ -62,8 +64,13 @@ export interface OAuthWorldOptions {
   readonly env?: Readonly<Record<string, string>>
 }
 
-async function install(tls: TlsMaterial, oauth: OAuthServer, label: string): Promise<InstalledPortal> {
-  const portal = await startPortal({ tls, oauthTokens: oauth.tokens })
+async function install(
+  tls: TlsMaterial,
+  oauth: OAuthServer,
+  label: string,
+  clock: () => number,
+): Promise<InstalledPortal> {
+  const portal = await startPortal({ tls, oauthTokens: oauth.tokens, clock })
   const bot = portal.addBot({ code: 'autoread', clientId: APP.clientId, eventMode: 'webhook', webhookUrl: 'x' })
   const refreshToken = `refresh-${label}-${bot.accessToken.slice(0, 8)}`
   portal.addOAuthToken({
@@ -71,7 +78,7 @@ async function install(tls: TlsMaterial, oauth: OAuthServer, label: string): Pro
     refreshToken,
     clientId: APP.clientId,
     clientSecret: APP.clientSecret,
-    expiresAt: Math.floor(Date.now() / 1000) + 3600,
+    expiresAt: Math.floor(clock() / 1000) + 3600,
     userId: bot.id,
   })
   return { portal, bot, refreshToken }
@@ -83,9 +90,11 @@ export async function startOAuthWorld(options: OAuthWorldOptions = {}): Promise<
   const dir = mkdtempSync(join(tmpdir(), 'b24-oauth-'))
   const caFile = join(dir, 'ca.pem')
   writeFileSync(caFile, tls.cert)
-  const oauth = await startOAuthServer({ tls })
+  let offsetMs = 0
+  const clock = () => Date.now() + offsetMs
+  const oauth = await startOAuthServer({ tls, clock })
   const all: InstalledPortal[] = []
-  for (let i = 0; i < Math.max(2, options.portals ?? 2); i++) all.push(await install(tls, oauth, `p${i}`))
+  for (let i = 0; i < Math.max(2, options.portals ?? 2); i++) all.push(await install(tls, oauth, `p${i}`, clock))
   const sink = memoryLogLines()
   const baseEnv = {
     PORT: '0',
@@ -123,13 +132,16 @@ export async function startOAuthWorld(options: OAuthWorldOptions = {}): Promise<
       return `${service.url}/bitrix24/events/${APP.eventsSecret}`
     },
     async addPortal(label) {
-      const added = await install(tls, oauth, label)
+      const added = await install(tls, oauth, label, clock)
       all.push(added)
       return added
     },
     async restart(env) {
       await service.close()
       service = await start(env)
+    },
+    advance(ms) {
+      offsetMs += ms
     },
     foreignTokens: () => all.reduce((n, p) => n + p.portal.stats().foreignTokens, 0),
     async close() {
