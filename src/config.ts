@@ -82,6 +82,8 @@ export interface Config {
   readonly clientSecret: string | undefined
   /** OAuth mode: where tokens are refreshed; configured, never taken from events (they must not collect the secret). */
   readonly oauthServerEndpoint: string
+  /** OAuth mode: the bot each install registers (`B24_BOT_CODE`, `B24_BOT_NAME`) and its public events URL. */
+  readonly install: { readonly botCode: string; readonly botName: string; readonly publicUrl: string | undefined }
   /** OAuth mode: `B24_TOKEN_KEY`, the 32-byte key (64 hex digits or base64) sealing stored tokens (AES-256-GCM). */
   readonly tokenKey: string | undefined
 }
@@ -140,6 +142,10 @@ export function loadConfig(env: Env): Config {
   const oauth = authMode === 'oauth'
   const oauthServerEndpoint = str('B24_OAUTH_SERVER_ENDPOINT') ?? DEFAULT_OAUTH_SERVER_ENDPOINT
   const tokenKey = str('B24_TOKEN_KEY')
+  const publicUrl = str('B24_PUBLIC_URL')
+  if (publicUrl !== undefined && !/^https:\/\/[^/\s]+/.test(publicUrl)) {
+    problems.push('B24_PUBLIC_URL must be the https:// base URL where Bitrix24 reaches this service')
+  }
   if (oauth) {
     if (clientId === undefined) problems.push("B24_CLIENT_ID is required with B24_AUTH_MODE=oauth: the app's client_id")
     if (clientSecret === undefined) {
@@ -233,6 +239,7 @@ export function loadConfig(env: Env): Config {
     clientSecret,
     oauthServerEndpoint,
     tokenKey: oauth ? tokenKey : undefined,
+    install: { botCode: str('B24_BOT_CODE') ?? 'autoread', botName: str('B24_BOT_NAME') ?? 'Autoread', publicUrl },
   }
   if (problems.length > 0) throw new ConfigError(problems)
   return Object.freeze(config)

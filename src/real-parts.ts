@@ -9,6 +9,7 @@ import { createWebhookPort } from './bitrix/b24-adapter.js'
 import { createOAuthConnection, type OAuthAppOptions, oauthServerRefresh } from './bitrix/b24-oauth-adapter.js'
 import { type Config, webhookSecretOf } from './config.js'
 import { AppError } from './errors.js'
+import { eventsUrl } from './events/events-path.js'
 import { SEEN_CAPACITY } from './intake/dedupe.js'
 import { createLogger, SecretScrubber } from './observability/logger.js'
 import { onePortal, type PortalSource } from './reads/portal-registry.js'
@@ -16,6 +17,7 @@ import type { ServiceParts } from './service.js'
 import { LmdbStore } from './store/lmdb-store.js'
 import { MemoryStore } from './store/memory-store.js'
 import type { StateStore } from './store/state-store.js'
+import { appLifecycle } from './tenants/app-lifecycle.js'
 import { oauthTenants } from './tenants/oauth-tenants.js'
 import { parseTokenKey, tokenBox } from './tenants/token-box.js'
 
@@ -56,8 +58,11 @@ function portalSource(
     if (key === undefined) throw new AppError('CONFIG_INVALID', { message: 'B24_TOKEN_KEY is required in OAuth mode' })
     const box = tokenBox(key)
     const refresh = oauthServerRefresh(app)
-    return (build) =>
-      oauthTenants({
+    const { botCode, botName, publicUrl } = config.install
+    const webhookUrl = publicUrl === undefined ? undefined : eventsUrl(publicUrl, config.eventsSecret ?? '')
+    const bot = { code: botCode, name: botName, webhookUrl }
+    return (build) => {
+      const tenants = oauthTenants({
         store,
         box,
         refresh,
@@ -76,6 +81,8 @@ function portalSource(
           return createOAuthConnection(app, auth, onTokens)
         },
       })
+      return { ...tenants, appEvent: appLifecycle(tenants, bot, log) }
+    }
   }
   const port = createWebhookPort({
     webhookUrl: config.webhookUrl,

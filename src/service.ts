@@ -178,6 +178,7 @@ export async function buildService(config: Config, parts: ServiceParts): Promise
           eventsSecret: config.eventsSecret,
           accept: refuseWhenClosing(shutdown, accept),
           parseLegacy: (body) => parseV1Event(body, botIds),
+          ...(portals.appEvent ? { appEvent: (body: unknown) => portals.appEvent?.(body) } : {}),
           onRejected: metrics.intake.eventRejected,
         },
     readiness: () => readiness.evaluate(),

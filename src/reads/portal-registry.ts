@@ -25,6 +25,8 @@ export interface PortalRegistry {
   entries(): readonly PortalEntry[]
   /** OAuth mode: attributes the event to its portal before anything is kept of it; rejects with a 4xx/503 `HttpError`. */
   admit?(event: BotEvent): Promise<void>
+  /** OAuth mode: handles `ONAPPINSTALL` / `ONAPPUNINSTALL` (undefined for any other body). */
+  appEvent?(body: unknown): Promise<{ readonly outcome: 'accepted' | 'duplicate' }> | undefined
   /** OAuth mode: the entry of a portal known only to the state store (after a restart), connected from its record. */
   restore?(portal: string): PortalEntry | undefined
 }

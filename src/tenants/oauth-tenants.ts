@@ -35,6 +35,17 @@ export interface OAuthTenants extends PortalRegistry {
   admit(event: BotEvent): Promise<void>
   /** The entry of a stored portal, connected from its record; undefined when none (or it no longer opens). */
   restore(memberId: string): PortalEntry | undefined
+  /**
+   * The portal's entry when `presented` matches its stored application token, else once its refresh token verifies
+   * with the OAuth server (then `fresh`, its record replaced); rejects like `admit`.
+   */
+  attribute(
+    memberId: string | undefined,
+    presented: string | undefined,
+    refreshToken: string | undefined,
+  ): Promise<{ entry: PortalEntry; fresh: boolean }>
+  /** Forgets a portal whose stored application token `presented` matches (false when unknown); else 401. */
+  forget(memberId: string, presented: string | undefined): Promise<boolean>
 }
 
 interface Live {
@@ -57,16 +68,15 @@ const validEndpoint = (url: string | undefined): url is string => {
 export function oauthTenants(options: OAuthTenantsOptions): OAuthTenants {
   const { store, box, log } = options
   const live = new Map<string, Live>()
-  const verifying = new Map<string, Promise<void>>()
+  const verifying = new Map<string, Promise<Live>>()
 
-  const save = (record: TenantRecord): void => {
+  const save = (record: TenantRecord): Promise<void> =>
     store.saveTenant(record.memberId, box.seal(record.memberId, encodeTenant(record))).catch((err: unknown) => {
       log.error(
         { err, portal: record.memberId },
         'could not store the portal record: it is verified again after a restart',
       )
     })
-  }
 
   const connect = (record: TenantRecord): Live => {
     const known = live.get(record.memberId)
@@ -75,13 +85,11 @@ export function oauthTenants(options: OAuthTenantsOptions): OAuthTenants {
       known.connection.update({ ...tokenAuth(record) })
       return known
     }
-    const holder: { current: TenantRecord } = { current: record }
     const connection = options.connect(record, (tokens) => {
-      const next = { ...holder.current, ...tokens }
-      holder.current = next
-      const l = live.get(record.memberId)
-      if (l !== undefined) l.record = next
-      save(next)
+      // Only the tokens change: the rest (a reinstall's application token included) is the live record's.
+      const next = { ...created.record, ...tokens }
+      created.record = next
+      if (live.get(record.memberId) === created) void save(next)
     })
     const entry = options.build(record.memberId, connection.port)
     const created: Live = { record, entry, connection }
@@ -113,8 +121,11 @@ export function oauthTenants(options: OAuthTenantsOptions): OAuthTenants {
     return record === undefined ? undefined : connect(record)
   }
 
-  const verify = async (event: BotEvent, claimed: string): Promise<void> => {
-    const refreshToken = event.bot.auth?.refreshToken
+  const verify = async (
+    refreshToken: string | undefined,
+    claimed: string,
+    applicationToken: string | undefined,
+  ): Promise<Live> => {
     if (refreshToken === undefined || refreshToken === '') throw new HttpError('PORTAL_UNVERIFIED')
     let grant: RefreshedGrant
     try {
@@ -137,18 +148,19 @@ export function oauthTenants(options: OAuthTenantsOptions): OAuthTenants {
     const record: TenantRecord = {
       memberId: claimed,
       clientEndpoint: grant.clientEndpoint,
-      applicationToken: event.portal.applicationToken ?? event.bot.auth?.applicationToken ?? '',
+      applicationToken: applicationToken ?? '',
       accessToken: grant.accessToken,
       refreshToken: grant.refreshToken,
       expires: grant.expires,
     }
-    save(record)
-    connect(record)
+    // Durable before the 200, so an acknowledged install survives a crash.
+    await save(record)
+    const connected = connect(record)
     log.info({ portal: claimed }, 'OAuth portal verified with the OAuth server')
+    return connected
   }
 
-  const presentedMatches = (l: Live | undefined, event: BotEvent): boolean => {
-    const presented = event.portal.applicationToken ?? event.bot.auth?.applicationToken
+  const presentedMatches = (l: Live | undefined, presented: string | undefined): boolean => {
     return (
       l !== undefined &&
       presented !== undefined &&
@@ -157,25 +169,43 @@ export function oauthTenants(options: OAuthTenantsOptions): OAuthTenants {
     )
   }
 
-  const admit = async (event: BotEvent): Promise<void> => {
-    const claimed = claimedPortal(event)
+  /** The portal's entry once `presented` matches its record or its tokens verify; `fresh` when they had to. */
+  const attribute = async (
+    claimed: string | undefined,
+    presented: string | undefined,
+    refreshToken: string | undefined,
+  ): Promise<{ entry: PortalEntry; fresh: boolean }> => {
     if (claimed === undefined || claimed === '' || claimed.includes('|')) throw new HttpError('MALFORMED_AUTH')
     const inFlight = verifying.get(claimed)
     if (inFlight !== undefined) await inFlight.catch(() => {})
     // A verified portal's calls use only tokens the OAuth server issued (refreshed when they expire); an event's
     // own tokens are used once, to verify a portal that has no matching record.
-    if (presentedMatches(known(claimed), event)) return
-    const run = verify(event, claimed)
+    const current = known(claimed)
+    if (current !== undefined && presentedMatches(current, presented)) return { entry: current.entry, fresh: false }
+    const run = verify(refreshToken, claimed, presented)
     verifying.set(claimed, run)
     try {
-      await run
+      return { entry: (await run).entry, fresh: true }
     } finally {
       if (verifying.get(claimed) === run) verifying.delete(claimed)
     }
   }
 
   return {
-    admit,
+    async admit(event) {
+      const presented = event.portal.applicationToken ?? event.bot.auth?.applicationToken
+      await attribute(claimedPortal(event), presented, event.bot.auth?.refreshToken)
+    },
+    attribute,
+    async forget(memberId, presented) {
+      const current = known(memberId)
+      if (current === undefined) return false
+      if (!presentedMatches(current, presented)) throw new HttpError('PORTAL_UNVERIFIED')
+      live.delete(memberId)
+      await store.removeTenant(memberId)
+      log.info({ portal: memberId }, 'OAuth portal forgotten: the app was uninstalled')
+      return true
+    },
     forEvent(event) {
       const claimed = claimedPortal(event)
       return claimed === undefined ? undefined : live.get(claimed)?.entry

@@ -60,5 +60,5 @@ export function authenticate(route: RestRoute, authParam: unknown, config: AuthC
     fail('NO_AUTH_FOUND')
   }
   if (grant.expiresAt <= config.nowS()) fail('expired_token')
-  return { kind: 'oauth', userId: grant.userId, clientId: grant.clientId }
+  return { kind: 'oauth', userId: grant.userId, clientId: grant.clientId, applicationToken: grant.applicationToken }
 }

@@ -12,6 +12,8 @@ export interface OAuthGrant {
   scope: string
   /** The REST endpoint of the grant's portal (`<portal.url>/rest/`), as the OAuth server answers it. */
   clientEndpoint: string | undefined
+  /** The app install's `application_token` (what the app's events carry), when the grant came from an install. */
+  applicationToken: string | undefined
 }
 
 /** Why a refresh was refused, as Bitrix24's OAuth server names it. */
@@ -39,6 +41,7 @@ export class OAuthTokens {
       userId: spec.userId ?? 1,
       scope: spec.scope ?? 'imbot,im',
       clientEndpoint,
+      applicationToken: spec.applicationToken,
     }
     if (spec.clientSecret !== undefined) this.#secrets.set(spec.clientId, spec.clientSecret)
     this.#byAccess.set(grant.accessToken, grant)

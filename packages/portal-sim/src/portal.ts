@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { type AppInstall, installApp, uninstallEvent } from './app-install.js'
 import { parseRestPath } from './auth.js'
 import type { PortalEnv } from './context.js'
 import { newCounters } from './counters.js'
@@ -65,6 +66,12 @@ export interface Portal {
   getBot(botId: number): SimBot | undefined
   /** Makes an OAuth access token (and its refresh token) valid. */
   addOAuthToken(spec: OAuthTokenSpec): void
+  /** An administrator installs an OAuth app: a fresh grant and the `ONAPPINSTALL` event to post (see `app-install.ts`). */
+  installApp(spec: { clientId: string; clientSecret?: string; userId?: number }): AppInstall
+  /** The `ONAPPUNINSTALL` event of the install whose application token is given. */
+  uninstallEvent(applicationToken: string): AppInstall['event']
+  /** Looks a bot up by its code. */
+  findBot(code: string): SimBot | undefined
   /** A user writes to a bot; returns the message ids and the webhook-shaped `ONIMBOTV2MESSAGEADD`. */
   userSends(spec: UserSendsSpec): UserSendsResult
   /** `userSends`, then POSTs the event to the bot's `webhookUrl` (or `options.url`) like Bitrix24 would. */
@@ -197,6 +204,9 @@ export async function startPortal(options: PortalOptions = {}): Promise<Portal> 
       for (const bot of world.bots.values())
         if (bot.accessToken === grant.accessToken) bot.refreshToken = grant.refreshToken
     },
+    installApp: (spec) => installApp(tokens, env, { ...spec, nowS: nowS() }),
+    uninstallEvent: (applicationToken) => uninstallEvent(env, applicationToken, nowS()),
+    findBot: (code) => world.findBotByCode(code),
     userSends: (spec) => userSends(actions, spec),
     async userSendsAndDeliver(spec, deliverOptions = {}) {
       const sent = userSends(actions, spec)

@@ -164,6 +164,8 @@ export interface OAuthTokenSpec {
   memberId?: string
   userId?: number
   scope?: string
+  /** The install's `application_token`: bots the grant registers send it in their events. */
+  applicationToken?: string
 }
 
 /** A queued fetch-mode event as `imbot.v2.Event.get` returns it. */
