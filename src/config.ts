@@ -143,6 +143,9 @@ export function loadConfig(env: Env): Config {
   const oauthServerEndpoint = str('B24_OAUTH_SERVER_ENDPOINT') ?? DEFAULT_OAUTH_SERVER_ENDPOINT
   const tokenKey = str('B24_TOKEN_KEY')
   const publicUrl = str('B24_PUBLIC_URL')
+  if (oauth && str('B24_APPLICATION_TOKEN') !== undefined) {
+    problems.push('B24_APPLICATION_TOKEN is not used with B24_AUTH_MODE=oauth (each install has its own): unset it')
+  }
   if (publicUrl !== undefined && !/^https:\/\/[^/\s]+/.test(publicUrl)) {
     problems.push('B24_PUBLIC_URL must be the https:// base URL where Bitrix24 reaches this service')
   }
