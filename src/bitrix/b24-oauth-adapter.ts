@@ -10,9 +10,10 @@ import { rootCertificates } from 'node:tls'
 import { B24OAuth, type B24OAuthParams, EnumAppStatus, type HandlerRefreshAuth } from '@bitrix24/b24jssdk'
 import type { Logger } from 'pino'
 import type { EventAuth } from '../events/types.js'
-import { configureClient, portOf, sdkRestrictions } from './b24-adapter.js'
+import { configureClient, portOf, restErrorOf, sdkRestrictions } from './b24-adapter.js'
 import { type RefreshedGrant, refreshGrant } from './oauth-server.js'
-import type { BitrixPort } from './port.js'
+import type { BitrixPort, RestError, RestOutcome } from './port.js'
+import { RestCallError } from './rest-call-error.js'
 
 /** Tokens usable to build a client: an access token and the portal's REST endpoint at least. */
 export type UsableAuth = EventAuth & { readonly accessToken: string; readonly clientEndpoint: string }
@@ -80,9 +81,19 @@ export function createOAuthConnection(
   configureClient(b24, { timeoutMs: app.timeoutMs, log: app.log, ...(app.ca ? { ca: app.ca } : {}) })
 
   let adopt: Held | undefined
+  // The SDK reports a refused refresh as JSSDK_UNKNOWN_ERROR (status 0, which reads as transient and would be
+  // retried for ever): the OAuth server's own refusal is kept and reported instead (`invalid_grant` is terminal).
+  let refused: RestError | undefined
   b24.setCustomRefreshAuth(async () => {
     // Set synchronously right before `refreshAuth()` by `update`, so no other refresh can take it.
-    const next = adopt ?? (await refreshGrant(app, agent, held.refreshToken))
+    let next: { accessToken: string; refreshToken: string; expires: number }
+    try {
+      next = adopt ?? (await refreshGrant(app, agent, held.refreshToken))
+    } catch (err) {
+      if (err instanceof RestCallError && err.status >= 400 && err.status < 500) refused = restErrorOf(err)
+      throw err
+    }
+    refused = undefined
     adopt = undefined
     held.accessToken = next.accessToken
     held.refreshToken = next.refreshToken
@@ -95,7 +106,7 @@ export function createOAuthConnection(
 
   let chain: Promise<void> = Promise.resolve()
   return {
-    port: portOf(b24, new URL(auth.clientEndpoint).host),
+    port: withRefusal(portOf(b24, new URL(auth.clientEndpoint).host), () => refused),
     update(newer) {
       if (!newer.accessToken || newer.accessToken === held.accessToken) return
       const next: Held = {
@@ -162,5 +173,22 @@ function payloadOf(auth: UsableAuth, held: Held, serverEndpoint: string): Handle
     scope: auth.scope ?? '',
     status: statusOf(auth.status),
     domain: auth.domain ?? new URL(auth.clientEndpoint).host,
+  }
+}
+
+/** A port whose failures read as the OAuth server's refusal while the last refresh was refused. */
+function withRefusal(port: BitrixPort, refusal: () => RestError | undefined): BitrixPort {
+  const swap = <T>(outcome: RestOutcome<T>): RestOutcome<T> => {
+    const error = outcome.ok ? undefined : refusal()
+    return error === undefined ? outcome : { ok: false, error }
+  }
+  return {
+    portal: port.portal,
+    call: async (call) => swap(await port.call(call)),
+    async batch(calls) {
+      const outcome = await port.batch(calls)
+      const error = outcome.ok ? undefined : refusal()
+      return error === undefined ? outcome : { ok: false, error }
+    },
   }
 }

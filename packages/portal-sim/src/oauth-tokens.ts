@@ -49,6 +49,11 @@ export class OAuthTokens {
     return grant
   }
 
+  /** Ends every refresh token of a portal (as after 180 days unused): refreshes then get `invalid_grant`. */
+  expireRefreshTokens(memberId: string): void {
+    for (const [key, grant] of this.#byRefresh) if (grant.memberId === memberId) this.#byRefresh.delete(key)
+  }
+
   /** Finds the grant of an access token. */
   lookup(accessToken: string): OAuthGrant | undefined {
     return this.#byAccess.get(accessToken)
