@@ -143,6 +143,11 @@ export function loadConfig(env: Env): Config {
   const oauthServerEndpoint = str('B24_OAUTH_SERVER_ENDPOINT') ?? DEFAULT_OAUTH_SERVER_ENDPOINT
   const tokenKey = str('B24_TOKEN_KEY')
   const publicUrl = str('B24_PUBLIC_URL')
+  if (oauth && readMethod === 'im.dialog.read') {
+    problems.push(
+      "B24_READ_METHOD=im.dialog.read cannot be used with B24_AUTH_MODE=oauth: it reads as the app's installing user, not the bot, and would mark that person's conversations; use imbot.v2.Chat.Message.read",
+    )
+  }
   if (oauth && str('B24_APPLICATION_TOKEN') !== undefined) {
     problems.push('B24_APPLICATION_TOKEN is not used with B24_AUTH_MODE=oauth (each install has its own): unset it')
   }

@@ -76,3 +76,19 @@ describe('config of the event, auth and read modes', () => {
     expect(found.join(' ')).not.toContain('shh')
   })
 })
+
+describe('im.dialog.read in OAuth mode', () => {
+  it('is refused at start: it would read as the installing user, not the bot', () => {
+    const found = problems({
+      B24_AUTH_MODE: 'oauth',
+      B24_CLIENT_ID: 'app.1',
+      B24_CLIENT_SECRET: 'shh-secret',
+      B24_EVENTS_SECRET: 'b'.repeat(16),
+      B24_TOKEN_KEY: 'c'.repeat(64),
+      B24_READ_METHOD: 'im.dialog.read',
+    })
+    expect(found).toEqual([
+      expect.stringContaining('B24_READ_METHOD=im.dialog.read cannot be used with B24_AUTH_MODE=oauth'),
+    ])
+  })
+})
