@@ -108,8 +108,12 @@ export async function buildService(config: Config, parts: ServiceParts): Promise
       log,
       instrument: (port) => instrumentPort(port, metrics.rest, { watch: connections }),
       onGrant: metrics.limiter.granted,
-      observers: [metrics.reads, ...(progress ? [progress.observer] : [])],
-      observersOf: (key) => [durableReadsObserver(store, log.child({ mod: 'store' }), oauth ? key : undefined)],
+      observers: [metrics.reads],
+      // In this order: the store clears a pending read before fetch progress may confirm the offset past it.
+      observersOf: (key) => [
+        durableReadsObserver(store, log.child({ mod: 'store' }), oauth ? key : undefined),
+        ...(progress ? [progress.observer] : []),
+      ],
       confirmedOf: (botId, dialogId, portal) => store.confirmedId(botId, dialogId, portal),
       ...clock,
     }),

@@ -27,6 +27,11 @@ export interface OAuthTenantsOptions {
   readonly connect: (record: TenantRecord, onTokens: (tokens: TenantTokens) => void) => PortalConnection
   readonly build: BuildPortal
   readonly log: Logger
+  /**
+   * Most portals kept in memory (default 1000): beyond it the least recently used portal with no pending read is
+   * evicted, and reloaded from its stored record on its next event (no OAuth server call).
+   */
+  readonly maxInMemory?: number
 }
 
 /** The OAuth registry: `admit` before `forEvent`. */
@@ -94,6 +99,7 @@ export function oauthTenants(options: OAuthTenantsOptions): OAuthTenants {
     const entry = options.build(record.memberId, connection.port)
     const created: Live = { record, entry, connection }
     live.set(record.memberId, created)
+    evict()
     log.info({ portal: record.memberId, host: connection.port.portal }, 'OAuth portal connected')
     return created
   }
@@ -114,9 +120,24 @@ export function oauthTenants(options: OAuthTenantsOptions): OAuthTenants {
     return record
   }
 
+  const maxInMemory = options.maxInMemory ?? 1000
+  /** Evicts least recently used idle portals beyond the bound (`live` is kept in use order). */
+  const evict = (): void => {
+    if (live.size <= maxInMemory) return
+    for (const [memberId, l] of live) {
+      if (live.size <= maxInMemory) return
+      if (l.entry.reads.pendingDialogs > 0 || l.entry.gate.snapshot().inFlight > 0) continue
+      live.delete(memberId)
+    }
+  }
+
   const known = (memberId: string): Live | undefined => {
     const l = live.get(memberId)
-    if (l !== undefined) return l
+    if (l !== undefined) {
+      live.delete(memberId)
+      live.set(memberId, l)
+      return l
+    }
     const record = stored(memberId)
     return record === undefined ? undefined : connect(record)
   }

@@ -18,8 +18,10 @@ describe('OAuth app install and uninstall (real SDK, HTTPS, one OAuth server)', 
       env: { B24_PUBLIC_URL: 'https://autoread.example.com', B24_BOT_CODE: CODE, B24_BOT_NAME: 'Reader' },
     })
     const w = world
+    const secrets: string[] = [APP.clientSecret, APP.eventsSecret, APP.tokenKey]
     for (const { portal } of w.all) {
       const install = portal.installApp({ clientId: APP.clientId, clientSecret: APP.clientSecret })
+      secrets.push(install.accessToken, install.refreshToken, install.applicationToken)
       const res = await portal.deliver(install.event, w.eventsUrl)
       expect(JSON.parse(res.body)).toEqual({ ok: true, outcome: 'accepted' })
       // A redelivered install changes nothing: no second verification, no second registration.
@@ -57,6 +59,10 @@ describe('OAuth app install and uninstall (real SDK, HTTPS, one OAuth server)', 
     const refused = await w.a.portal.userSendsAndDeliver({ botId: stale.id, dialogId: '27' }, { url: w.eventsUrl })
     expect(refused.delivery.status).toBe(401)
     expect(w.foreignTokens()).toBe(0)
+    const printed = w.logs.join('')
+    for (const secret of [...secrets, reinstall.accessToken, reinstall.refreshToken, reinstall.applicationToken]) {
+      expect(printed).not.toContain(secret)
+    }
   })
 
   it('forgets a portal on ONAPPUNINSTALL with its token, and refuses one with another token', async () => {
