@@ -5,6 +5,7 @@
 import { ConfigError } from './errors.js'
 import { DEFAULT_KEY_PREFIX } from './store/redis/keys.js'
 import { checkRedisKeyPrefix, checkRedisUrl } from './store/redis/redis-settings.js'
+import { parseTokenKey } from './tenants/token-box.js'
 
 /** Log levels pino accepts. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -99,6 +100,10 @@ export interface Config {
   readonly clientSecret: string | undefined
   /** OAuth mode: where tokens are refreshed; configured, never taken from events (they must not collect the secret). */
   readonly oauthServerEndpoint: string
+  /** OAuth mode: the bot each install registers (`B24_BOT_CODE`, `B24_BOT_NAME`) and its public events URL. */
+  readonly install: { readonly botCode: string; readonly botName: string; readonly publicUrl: string | undefined }
+  /** OAuth mode: `B24_TOKEN_KEY`, the 32-byte key (64 hex digits or base64) sealing stored tokens (AES-256-GCM). */
+  readonly tokenKey: string | undefined
 }
 
 type Env = Readonly<Record<string, string | undefined>>
@@ -154,6 +159,19 @@ export function loadConfig(env: Env): Config {
   const authMode = oneOf('B24_AUTH_MODE', AUTH_MODES, impliedAuth)
   const oauth = authMode === 'oauth'
   const oauthServerEndpoint = str('B24_OAUTH_SERVER_ENDPOINT') ?? DEFAULT_OAUTH_SERVER_ENDPOINT
+  const tokenKey = str('B24_TOKEN_KEY')
+  const publicUrl = str('B24_PUBLIC_URL')
+  if (oauth && readMethod === 'im.dialog.read') {
+    problems.push(
+      "B24_READ_METHOD=im.dialog.read cannot be used with B24_AUTH_MODE=oauth: it reads as the app's installing user, not the bot, and would mark that person's conversations; use imbot.v2.Chat.Message.read",
+    )
+  }
+  if (oauth && str('B24_APPLICATION_TOKEN') !== undefined) {
+    problems.push('B24_APPLICATION_TOKEN is not used with B24_AUTH_MODE=oauth (each install has its own): unset it')
+  }
+  if (publicUrl !== undefined && !/^https:\/\/[^/\s]+/.test(publicUrl)) {
+    problems.push('B24_PUBLIC_URL must be the https:// base URL where Bitrix24 reaches this service')
+  }
   if (oauth) {
     if (clientId === undefined) problems.push("B24_CLIENT_ID is required with B24_AUTH_MODE=oauth: the app's client_id")
     if (clientSecret === undefined) {
@@ -161,6 +179,11 @@ export function loadConfig(env: Env): Config {
     }
     if (eventMode === 'fetch') {
       problems.push('B24_EVENT_MODE=fetch needs B24_AUTH_MODE=webhook: OAuth tokens arrive with webhook events')
+    }
+    if (tokenKey === undefined || parseTokenKey(tokenKey) === undefined) {
+      problems.push(
+        'B24_TOKEN_KEY is required with B24_AUTH_MODE=oauth: 32 random bytes as 64 hex digits (openssl rand -hex 32)',
+      )
     }
     if (!/^https:\/\/[^/\s]+/.test(oauthServerEndpoint)) {
       problems.push('B24_OAUTH_SERVER_ENDPOINT must be an https:// URL such as https://oauth.bitrix.info/rest/')
@@ -249,6 +272,8 @@ export function loadConfig(env: Env): Config {
     clientId,
     clientSecret,
     oauthServerEndpoint,
+    tokenKey: oauth ? tokenKey : undefined,
+    install: { botCode: str('B24_BOT_CODE') ?? 'autoread', botName: str('B24_BOT_NAME') ?? 'Autoread', publicUrl },
   }
   if (problems.length > 0) throw new ConfigError(problems)
   return Object.freeze(config)

@@ -32,6 +32,19 @@ export const ERROR_CODES = {
     status: 401,
     message: 'Events are accepted only at the secret path set by B24_EVENTS_SECRET',
   },
+  PORTAL_UNVERIFIED: {
+    status: 401,
+    message:
+      'OAuth mode: no install of this portal matches auth[application_token], and the event carries no tokens the OAuth server accepts; install (or reinstall) the app on the portal',
+  },
+  PORTAL_MISMATCH: {
+    status: 403,
+    message: "OAuth mode: the event's tokens belong to another portal than its member_id names",
+  },
+  MALFORMED_AUTH: {
+    status: 400,
+    message: 'OAuth mode: the event has no auth[member_id] (or data[bot][auth][member_id]) naming its portal',
+  },
   NOT_FOUND: { status: 404, message: 'No such route' },
   BODY_TOO_LARGE: { status: 413, message: 'The request body is too large' },
   UNSUPPORTED_MEDIA_TYPE: {
@@ -42,6 +55,10 @@ export const ERROR_CODES = {
   INTERNAL_ERROR: { status: 500, message: 'Internal error' },
   OVERLOADED: { status: 503, message: 'Too many events are waiting; retry later' },
   STORE_UNAVAILABLE: { status: 503, message: 'The event could not be stored; retry later' },
+  OAUTH_SERVER_UNAVAILABLE: {
+    status: 503,
+    message: 'OAuth mode: the OAuth server (B24_OAUTH_SERVER_ENDPOINT) could not verify the portal now; retry later',
+  },
   SHUTTING_DOWN: { status: 503, message: 'The service is shutting down; retry later' },
   // not HTTP answers
   CONFIG_INVALID: { message: 'The environment does not describe a runnable service; fix the variables listed' },

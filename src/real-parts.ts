@@ -6,13 +6,14 @@
 import { readFileSync } from 'node:fs'
 import type { DestinationStream, Logger } from 'pino'
 import { createWebhookPort } from './bitrix/b24-adapter.js'
-import { createOAuthConnection, isUsableAuth, type OAuthAppOptions } from './bitrix/b24-oauth-adapter.js'
+import { createOAuthConnection, type OAuthAppOptions, oauthServerRefresh } from './bitrix/b24-oauth-adapter.js'
 import { type Config, webhookSecretOf } from './config.js'
 import { AppError } from './errors.js'
+import { eventsUrl } from './events/events-path.js'
 import { SEEN_CAPACITY } from './intake/dedupe.js'
 import { createLogger, SecretScrubber } from './observability/logger.js'
 import { createMetrics } from './observability/metrics.js'
-import { type OAuthRegistryOptions, oauthPortals, onePortal, type PortalSource } from './reads/portal-registry.js'
+import { onePortal, type PortalSource } from './reads/portal-registry.js'
 import type { ServiceParts } from './service.js'
 import { LmdbStore } from './store/lmdb-store.js'
 import { MemoryStore } from './store/memory-store.js'
@@ -20,6 +21,9 @@ import { openRedisStore, redisPasswordOf } from './store/open-redis-store.js'
 import { redisReplicaParts } from './store/redis-replica-parts.js'
 import { RedisStore } from './store/redis-store.js'
 import type { StateStore } from './store/state-store.js'
+import { appLifecycle } from './tenants/app-lifecycle.js'
+import { oauthTenants } from './tenants/oauth-tenants.js'
+import { parseTokenKey, tokenBox } from './tenants/token-box.js'
 
 /** Options for `realParts`. */
 export interface RealPartsOptions {
@@ -44,20 +48,52 @@ export async function realParts(config: Config, options: RealPartsOptions = {}):
   })
   const store = await openStore(config, log)
   const ca = config.caFile ? readFileSync(config.caFile, 'utf8') : undefined
-  const parts: ServiceParts = { log, store, portals: portalSource(config, ca, log, scrubber) }
+  const parts: ServiceParts = { log, store, portals: portalSource(config, ca, log, scrubber, store) }
   if (!(store instanceof RedisStore)) return parts
   // The metrics are made here so the shared parts can report lease outcomes into them.
   const metrics = createMetrics()
   return { ...parts, metrics, replicas: redisReplicaParts(store, config, metrics.shared.lease) }
 }
 
-/** One webhook portal, or an OAuth app's portals, each connected from the first usable tokens an event carries. */
-function portalSource(config: Config, ca: string | undefined, log: Logger, scrubber: SecretScrubber): PortalSource {
+/** One webhook portal, or an OAuth app's portals, each verified with the OAuth server and kept sealed in `store`. */
+function portalSource(
+  config: Config,
+  ca: string | undefined,
+  log: Logger,
+  scrubber: SecretScrubber,
+  store: StateStore,
+): PortalSource {
   if (config.authMode === 'oauth') {
     const app = oauthApp(config, ca, log, scrubber)
-    const connect: OAuthRegistryOptions['connect'] = (auth) =>
-      isUsableAuth(auth) ? createOAuthConnection(app, auth) : undefined
-    return (build) => oauthPortals({ connect, build, log })
+    const key = parseTokenKey(config.tokenKey ?? '')
+    if (key === undefined) throw new AppError('CONFIG_INVALID', { message: 'B24_TOKEN_KEY is required in OAuth mode' })
+    const box = tokenBox(key)
+    const refresh = oauthServerRefresh(app)
+    const { botCode, botName, publicUrl } = config.install
+    const webhookUrl = publicUrl === undefined ? undefined : eventsUrl(publicUrl, config.eventsSecret ?? '')
+    const bot = { code: botCode, name: botName, webhookUrl }
+    return (build) => {
+      const tenants = oauthTenants({
+        store,
+        box,
+        refresh,
+        build,
+        log,
+        connect: (record, onTokens) => {
+          for (const secret of [record.accessToken, record.refreshToken, record.applicationToken]) scrubber.add(secret)
+          const auth = {
+            ...record,
+            serverEndpoint: undefined,
+            domain: new URL(record.clientEndpoint).host,
+            userId: undefined,
+            scope: undefined,
+            status: undefined,
+          }
+          return createOAuthConnection(app, auth, onTokens)
+        },
+      })
+      return { ...tenants, appEvent: appLifecycle(tenants, bot, log) }
+    }
   }
   const port = createWebhookPort({
     webhookUrl: config.webhookUrl,

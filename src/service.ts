@@ -9,6 +9,7 @@ import { buildApp } from './app.js'
 import type { Config } from './config.js'
 import { AppError } from './errors.js'
 import { parseV1Event } from './events/parse-v1.js'
+import type { BotEvent } from './events/types.js'
 import { createIntake } from './intake/accept-event.js'
 import { RecentKeys, SEEN_CAPACITY } from './intake/dedupe.js'
 import { FetchPoller } from './intake/fetch-poller.js'
@@ -35,6 +36,7 @@ import { takeoverSweep } from './reads/takeover-sweep.js'
 import { batchRefusedIn, durableReadsObserver, replayPending, startPendingSweep } from './store/durable-reads.js'
 import { type OffsetStore, storedOffset } from './store/offset-store.js'
 import type { StateStore } from './store/state-store.js'
+import { claimedPortal } from './tenants/oauth-tenants.js'
 
 /** What the service is built from besides its config (see `real-parts.ts` for the real ones). */
 export interface ServiceParts {
@@ -91,6 +93,7 @@ export interface RunningService extends Service {
 /** Builds the service: every part wired, routes registered, nothing listening and nothing polling yet. */
 export async function buildService(config: Config, parts: ServiceParts): Promise<Service> {
   const { log, store } = parts
+  const oauth = config.authMode === 'oauth'
   const clock = parts.clock ? { now: parts.clock } : {}
   const metrics = parts.metrics ?? createMetrics()
   const connections = new ConnectionWatch()
@@ -109,23 +112,31 @@ export async function buildService(config: Config, parts: ServiceParts): Promise
       log,
       instrument: (port) => instrumentPort(port, metrics.rest, { watch: connections }),
       onGrant: metrics.limiter.granted,
-      observers: [
-        metrics.reads,
-        durableReadsObserver(store, log.child({ mod: 'store' })),
+      observers: [metrics.reads],
+      // In this order: the store clears a pending read before fetch progress may confirm the offset past it.
+      observersOf: (key) => [
+        durableReadsObserver(store, log.child({ mod: 'store' }), oauth ? key : undefined),
         ...(progress ? [progress.observer] : []),
       ],
-      confirmedOf: (botId, dialogId) => store.confirmedId(botId, dialogId),
+      confirmedOf: (botId, dialogId, portal) => store.confirmedId(botId, dialogId, portal),
       batchRefused: () => batchRefusedIn(store),
       ...(parts.replicas ? { replicas: parts.replicas, sharedObserver: metrics.shared } : {}),
       ...clock,
     }),
   )
-  const webhookPortal = portals.entries()[0]
+  const webhookPortal = oauth ? undefined : portals.entries()[0]
   if (webhookPortal) replayPending(store, webhookPortal.reads, log.child({ mod: 'store' }))
+  // OAuth portals with stored reads are connected from their stored records (refreshing expired tokens as needed).
+  if (oauth)
+    replayPending(
+      store,
+      (m) => (m.portal ? portals.restore?.(m.portal)?.reads : undefined),
+      log.child({ mod: 'store' }),
+    )
   const stopSweep = webhookPortal
     ? startPendingSweep(store, webhookPortal.reads, log.child({ mod: 'store' }), config.readSweepIntervalMs)
     : () => {}
-  // Replicas: reads a dead replica left pending are taken over (one portal; OAuth marks carry no portal yet).
+  // Replicas: reads a dead replica left pending are taken over (the webhook portal; OAuth portals are not yet).
   const takeover = takeoverSweep(parts.replicas, webhookPortal?.reads, log, metrics.shared.tookOver)
   const lanes = new Lanes({ concurrency: config.pipelineConcurrency, maxQueued: config.maxQueuedEvents })
   const runnerOf = portalRunners({
@@ -143,9 +154,10 @@ export async function buildService(config: Config, parts: ServiceParts): Promise
     botIds,
     seen,
     run: (event, receivedAt, trace, durable) => runnerOf(portals.forEvent(event))(event, receivedAt, trace, durable),
-    persist: persistEvent(store),
+    persist: persistEvent(store, oauth ? claimedPortal : undefined),
     persistFirst: store.shared,
-    canAcceptRead: (botId, dialogId) => portals.entries().every((e) => e.reads.canAccept(botId, dialogId)),
+    canAcceptRead: (botId, dialogId, event) => portals.forEvent(event)?.reads.canAccept(botId, dialogId) ?? true,
+    ...(portals.admit ? { admit: (event: BotEvent) => portals.admit?.(event) ?? Promise.resolve() } : {}),
     log,
     onOutcome: metrics.intake.eventOutcome,
   })
@@ -183,6 +195,7 @@ export async function buildService(config: Config, parts: ServiceParts): Promise
           eventsSecret: config.eventsSecret,
           accept: refuseWhenClosing(shutdown, accept),
           parseLegacy: (body) => parseV1Event(body, botIds),
+          ...(portals.appEvent ? { appEvent: (body: unknown) => portals.appEvent?.(body) } : {}),
           onRejected: metrics.intake.eventRejected,
         },
     readiness: () => readiness.evaluate(),

@@ -10,8 +10,9 @@ import { rootCertificates } from 'node:tls'
 import { B24OAuth, type B24OAuthParams, EnumAppStatus, type HandlerRefreshAuth } from '@bitrix24/b24jssdk'
 import type { Logger } from 'pino'
 import type { EventAuth } from '../events/types.js'
-import { configureClient, portOf, sdkRestrictions } from './b24-adapter.js'
-import type { BitrixPort } from './port.js'
+import { configureClient, portOf, restErrorOf, sdkRestrictions } from './b24-adapter.js'
+import { type RefreshedGrant, refreshGrant } from './oauth-server.js'
+import type { BitrixPort, RestError, RestOutcome } from './port.js'
 import { RestCallError } from './rest-call-error.js'
 
 /** Tokens usable to build a client: an access token and the portal's REST endpoint at least. */
@@ -44,16 +45,31 @@ interface Held {
   expires: number
 }
 
-/** Whether an event's `auth` can build a client: an access token and an https REST endpoint. */
-export function isUsableAuth(auth: EventAuth | undefined): auth is UsableAuth {
-  return (
-    auth?.accessToken !== undefined && auth.accessToken !== '' && /^https:\/\/[^/\s]+/.test(auth.clientEndpoint ?? '')
-  )
+function agentOf(app: OAuthAppOptions): https.Agent {
+  return new https.Agent({ keepAlive: true, ...(app.ca ? { ca: [...rootCertificates, app.ca] } : {}) })
 }
 
-/** Builds the client of one portal from the first usable tokens seen for it. */
-export function createOAuthConnection(app: OAuthAppOptions, auth: UsableAuth): OAuthConnection {
-  const agent = new https.Agent({ keepAlive: true, ...(app.ca ? { ca: [...rootCertificates, app.ca] } : {}) })
+/** Refreshes at the configured OAuth server: the trusted answer on whose tokens these are (see `oauth-server.ts`). */
+export function oauthServerRefresh(app: OAuthAppOptions): (refreshToken: string) => Promise<RefreshedGrant> {
+  const agent = agentOf(app)
+  return async (refreshToken) => {
+    const grant = await refreshGrant(app, agent, refreshToken)
+    app.onSecret(grant.accessToken)
+    app.onSecret(grant.refreshToken)
+    return grant
+  }
+}
+
+/**
+ * Builds the client of one portal. `auth.clientEndpoint` must come from the OAuth server (the caller's duty);
+ * `onTokens` is told every token set the client starts using, so the caller can store them.
+ */
+export function createOAuthConnection(
+  app: OAuthAppOptions,
+  auth: UsableAuth,
+  onTokens?: (tokens: { accessToken: string; refreshToken: string; expires: number }) => void,
+): OAuthConnection {
+  const agent = agentOf(app)
   const held: Held = { accessToken: auth.accessToken, refreshToken: auth.refreshToken ?? '', expires: expiresOf(auth) }
   app.onSecret(held.accessToken)
   app.onSecret(held.refreshToken)
@@ -65,19 +81,32 @@ export function createOAuthConnection(app: OAuthAppOptions, auth: UsableAuth): O
   configureClient(b24, { timeoutMs: app.timeoutMs, log: app.log, ...(app.ca ? { ca: app.ca } : {}) })
 
   let adopt: Held | undefined
+  // The SDK reports a refused refresh as JSSDK_UNKNOWN_ERROR (status 0, which reads as transient and would be
+  // retried for ever): the OAuth server's own refusal is kept and reported instead (`invalid_grant` is terminal).
+  let refused: RestError | undefined
   b24.setCustomRefreshAuth(async () => {
     // Set synchronously right before `refreshAuth()` by `update`, so no other refresh can take it.
-    const next = adopt ?? (await refreshTokens(app, agent, held.refreshToken))
+    let next: { accessToken: string; refreshToken: string; expires: number }
+    try {
+      next = adopt ?? (await refreshGrant(app, agent, held.refreshToken))
+    } catch (err) {
+      if (err instanceof RestCallError && err.status >= 400 && err.status < 500) refused = restErrorOf(err)
+      throw err
+    }
+    refused = undefined
     adopt = undefined
-    Object.assign(held, next)
+    held.accessToken = next.accessToken
+    held.refreshToken = next.refreshToken
+    held.expires = next.expires
     app.onSecret(next.accessToken)
     app.onSecret(next.refreshToken)
+    onTokens?.({ ...held })
     return payloadOf(auth, next, app.serverEndpoint)
   })
 
   let chain: Promise<void> = Promise.resolve()
   return {
-    port: portOf(b24, new URL(auth.clientEndpoint).host),
+    port: withRefusal(portOf(b24, new URL(auth.clientEndpoint).host), () => refused),
     update(newer) {
       if (!newer.accessToken || newer.accessToken === held.accessToken) return
       const next: Held = {
@@ -147,76 +176,19 @@ function payloadOf(auth: UsableAuth, held: Held, serverEndpoint: string): Handle
   }
 }
 
-/** `POST <server>/oauth/token/ grant_type=refresh_token`; rejects with a `RestCallError` (e.g. `invalid_grant`). */
-async function refreshTokens(app: OAuthAppOptions, agent: https.Agent, refreshToken: string): Promise<Held> {
-  const url = new URL('/oauth/token/', app.serverEndpoint)
-  const body = new URLSearchParams({
-    grant_type: 'refresh_token',
-    client_id: app.clientId,
-    client_secret: app.clientSecret,
-    refresh_token: refreshToken,
-  }).toString()
-  const { status, json } = await postForm(url, body, agent, app.timeoutMs)
-  const answer = typeof json === 'object' && json !== null ? (json as Record<string, unknown>) : {}
-  const error = typeof answer.error === 'string' ? answer.error : undefined
-  if (status !== 200 || error !== undefined || typeof answer.access_token !== 'string') {
-    throw new RestCallError({
-      code: error ?? 'JSSDK_OAUTH_TOKEN_REFRESH_FAILED',
-      status: status === 200 ? 401 : status,
-      message: `OAuth refresh failed (${error ?? `HTTP ${status}`})`,
-    })
+/** A port whose failures read as the OAuth server's refusal while the last refresh was refused. */
+function withRefusal(port: BitrixPort, refusal: () => RestError | undefined): BitrixPort {
+  const swap = <T>(outcome: RestOutcome<T>): RestOutcome<T> => {
+    const error = outcome.ok ? undefined : refusal()
+    return error === undefined ? outcome : { ok: false, error }
   }
   return {
-    accessToken: answer.access_token,
-    refreshToken: typeof answer.refresh_token === 'string' ? answer.refresh_token : refreshToken,
-    expires: Number(answer.expires) || Math.floor(Date.now() / 1000) + 3600,
+    portal: port.portal,
+    call: async (call) => swap(await port.call(call)),
+    async batch(calls) {
+      const outcome = await port.batch(calls)
+      const error = outcome.ok ? undefined : refusal()
+      return error === undefined ? outcome : { ok: false, error }
+    },
   }
-}
-
-function postForm(
-  url: URL,
-  body: string,
-  agent: https.Agent,
-  timeoutMs: number,
-): Promise<{ status: number; json: unknown }> {
-  return new Promise((resolve, reject) => {
-    const req = https.request(
-      url,
-      {
-        method: 'POST',
-        agent,
-        timeout: timeoutMs,
-        headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) },
-      },
-      (res) => {
-        const chunks: Buffer[] = []
-        res.on('data', (chunk: Buffer) => chunks.push(chunk))
-        res.on('error', reject)
-        res.on('end', () => {
-          let json: unknown
-          try {
-            json = JSON.parse(Buffer.concat(chunks).toString('utf8'))
-          } catch {
-            json = undefined
-          }
-          resolve({ status: res.statusCode ?? 0, json })
-        })
-      },
-    )
-    req.on('timeout', () =>
-      req.destroy(new RestCallError({ code: 'REQUEST_TIMEOUT', status: 0, message: 'OAuth refresh timed out' })),
-    )
-    req.on('error', (err) => reject(transportError(err)))
-    req.end(body)
-  })
-}
-
-/** A socket or TLS failure of the refresh request, with the system's code (`ECONNREFUSED`, ...) and status 0. */
-function transportError(err: Error): RestCallError {
-  if (err instanceof RestCallError) return err
-  const code: unknown = Reflect.get(err, 'code')
-  return new RestCallError(
-    { code: typeof code === 'string' && code !== '' ? code : 'UNKNOWN_ERROR', status: 0, message: err.message },
-    { cause: err },
-  )
 }

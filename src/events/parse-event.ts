@@ -56,7 +56,11 @@ function parseKnown(type: EventType, root: Fields, data: Fields, errors: FieldEr
   const base = {
     bot: parseBot(objectAt(data, 'bot'), errors),
     ts: ts !== undefined && !Number.isNaN(ts) ? ts : undefined,
-    portal: { domain: optString(auth, 'domain'), memberId: optString(auth, 'member_id') },
+    portal: {
+      domain: optString(auth, 'domain'),
+      memberId: optString(auth, 'member_id'),
+      applicationToken: optString(auth, 'application_token'),
+    },
     ...(eventId !== undefined && !Number.isNaN(eventId) ? { eventId } : {}),
   }
   const language = optString(data, 'language') ?? ''

@@ -70,7 +70,11 @@ export function parseV1Event(body: unknown, botIds: ReadonlySet<number> | undefi
       auth: parseAuth(optString(bot.fields, 'access_token') ? bot.fields : objectAt(bot.fields, 'AUTH')),
     },
     ts,
-    portal: { domain: optString(auth, 'domain'), memberId: optString(auth, 'member_id') },
+    portal: {
+      domain: optString(auth, 'domain'),
+      memberId: optString(auth, 'member_id'),
+      applicationToken: optString(auth, 'application_token'),
+    },
     message: {
       id: messageId,
       chatId,

@@ -71,7 +71,12 @@ interface EventBase {
   /** Unix seconds the portal stamped, when present. */
   readonly ts: number | undefined
   /** `auth.domain` and `auth.member_id` of the envelope: which portal sent it. */
-  readonly portal: { readonly domain: string | undefined; readonly memberId: string | undefined }
+  readonly portal: {
+    readonly domain: string | undefined
+    readonly memberId: string | undefined
+    /** The top-level `auth.application_token` (the one to verify, per the imbot.v2 docs). */
+    readonly applicationToken?: string | undefined
+  }
   /** Fetch mode only: the event's queue id. */
   readonly eventId?: number
 }

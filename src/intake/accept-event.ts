@@ -21,8 +21,10 @@ export interface IntakeOptions {
   readonly seen: RecentKeys
   /** Queues the event for the pipeline; `durable` is the store write its read must wait for (see run-event.ts). */
   readonly run: RunEvent
-  /** Whether a read for this dialog can be taken (false for a new dialog at the pending bound). */
-  readonly canAcceptRead: (botId: number, dialogId: string) => boolean
+  /** Whether a read for this dialog can be taken (false for a new dialog at its portal's pending bound). */
+  readonly canAcceptRead: (botId: number, dialogId: string, event: BotEvent) => boolean
+  /** Authenticates the event's portal (OAuth mode) before anything is kept of it; rejects with an `HttpError`. */
+  readonly admit?: (event: BotEvent) => Promise<void>
   /** Makes the pending read durable before the event is acknowledged; false when the store saw the event before. */
   readonly persist?: (event: BotEvent, key: string) => Promise<boolean>
   /** The store is shared by replicas and decides dedupe: the event runs only once `persist` said it is new. */
@@ -47,6 +49,14 @@ export function createIntake(
       count(event.type, 'ignored')
       return { outcome: 'ignored', reason: 'other-bot' }
     }
+    if (options.admit !== undefined) {
+      try {
+        await options.admit(event)
+      } catch (err) {
+        count(event.type, 'rejected')
+        throw err
+      }
+    }
     const key = dedupeKey(event)
     if (!options.seen.add(key)) {
       options.log.info({ ...eventIds(event), ...trace }, 'event ignored: duplicate delivery')
@@ -54,7 +64,7 @@ export function createIntake(
       return { outcome: 'duplicate' }
     }
     const forget = () => options.seen.delete(key)
-    if (event.type === 'ONIMBOTV2MESSAGEADD' && !options.canAcceptRead(event.bot.id, event.chat.dialogId)) {
+    if (event.type === 'ONIMBOTV2MESSAGEADD' && !options.canAcceptRead(event.bot.id, event.chat.dialogId, event)) {
       forget()
       count(event.type, 'rejected')
       throw new HttpError('OVERLOADED', { message: 'Too many dialogs are waiting for a read; retry later' })

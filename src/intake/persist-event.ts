@@ -9,14 +9,20 @@ import { dedupeKey } from './dedupe-key.js'
 
 /**
  * Builds `persist(event, key?)` for `createIntake` (`key`: the event's `dedupeKey`, given when already computed):
- * resolves once durable, to false when the store saw the event before.
+ * resolves once durable, to false when the store saw the event before. `portalOf` names the (admitted) portal an
+ * OAuth event's pending read is scoped by.
  */
-export function persistEvent(store: StateStore): (event: BotEvent, key?: string) => Promise<boolean> {
+export function persistEvent(
+  store: StateStore,
+  portalOf: (event: BotEvent) => string | undefined = () => undefined,
+): (event: BotEvent, key?: string) => Promise<boolean> {
   return async (event, key = dedupeKey(event)) => {
-    const read =
+    const portal = portalOf(event)
+    const mark =
       event.type === 'ONIMBOTV2MESSAGEADD'
         ? { botId: event.bot.id, dialogId: event.chat.dialogId, messageId: event.message.id }
         : undefined
+    const read = mark === undefined || portal === undefined ? mark : { ...mark, portal }
     const record = await store.recordEvent(key, read)
     return record.isNew
   }

@@ -19,6 +19,8 @@ export interface WebhookRouteOptions {
   /** Parses extra event shapes (e.g. legacy v1) before the v2 parser; undefined when not applicable. */
   readonly parseLegacy?: (body: unknown) => ReturnType<typeof parseEvent> | undefined
   readonly onRejected?: (reason: string) => void
+  /** The app's own events (OAuth mode: install, uninstall); answers undefined for any other body. */
+  readonly appEvent?: (body: unknown) => Promise<{ readonly outcome: 'accepted' | 'duplicate' }> | undefined
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8'
@@ -68,6 +70,8 @@ export async function webhookRoute(app: FastifyInstance, options: WebhookRouteOp
         reject('bad_token', new HttpError('INVALID_APPLICATION_TOKEN'))
       }
     }
+    const app = options.appEvent?.(body)
+    if (app !== undefined) return reply.code(200).send({ ok: true, ...(await app) })
     const parsed = options.parseLegacy?.(body) ?? parseEvent(body)
     if (!parsed.ok) {
       reject('invalid_event', new HttpError(parsed.code, { message: `Invalid event: ${parsed.problems.join('; ')}` }))

@@ -30,10 +30,12 @@ export interface PortalRunnersOptions {
 
 /** Returns the runner of a portal (undefined: a portal without a client, whose reads are skipped with a warning). */
 export function portalRunners(options: PortalRunnersOptions): (entry: PortalEntry | undefined) => EventRunner {
-  const runners = new Map<PortalEntry | undefined, EventRunner>()
+  // Weak: a portal evicted from memory (OAuth mode) takes its runner with it.
+  const runners = new WeakMap<PortalEntry, EventRunner>()
+  let noPortal: EventRunner | undefined
   const { log, onReadRefused, onDone } = options
   return (entry) => {
-    let runner = runners.get(entry)
+    let runner = entry === undefined ? noPortal : runners.get(entry)
     if (runner === undefined) {
       runner = createEventRunner({
         lanes: options.lanes,
@@ -47,7 +49,8 @@ export function portalRunners(options: PortalRunnersOptions): (entry: PortalEntr
         handlerTimeoutMs: options.handlerTimeoutMs,
         ...(onDone ? { onDone: (event: BotEvent) => onDone(event) } : {}),
       })
-      runners.set(entry, runner)
+      if (entry === undefined) noPortal = runner
+      else runners.set(entry, runner)
     }
     return runner
   }

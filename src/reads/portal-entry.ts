@@ -33,11 +33,13 @@ export interface PortalEntryOptions {
   readonly log: Logger
   /** Told every read's outcome (metrics, the state store, fetch progress). */
   readonly observers: readonly ReadObserver[]
+  /** Observers of one portal's reads only (e.g. the state store, whose keys are scoped by portal in OAuth mode). */
+  readonly observersOf?: (key: string) => readonly ReadObserver[]
   /** Wraps each portal's port, e.g. to count and time every request. */
   readonly instrument?: (port: BitrixPort) => BitrixPort
   readonly onGrant?: GateOptions['onGrant']
-  /** A confirmed watermark this process does not remember (the state store's); used with one portal only. */
-  readonly confirmedOf?: (botId: number, dialogId: string) => number
+  /** A confirmed watermark this process does not remember (the state store's, of `portal` in OAuth mode). */
+  readonly confirmedOf?: (botId: number, dialogId: string, portal?: string) => number
   /** Whether the portal refused `imbot.v2` in `batch` before the last restart (the store's); one portal only. */
   readonly batchRefused?: () => boolean
   readonly now?: () => number
@@ -53,7 +55,10 @@ export function portalEntryBuilder(options: PortalEntryOptions): BuildPortal {
   const oauth = settings.authMode === 'oauth'
   const dialogRead = settings.readMethod === 'im.dialog.read'
   const now = options.now ? { now: options.now } : {}
+  const confirmedOf = options.confirmedOf
   return (key, sdkPort) => {
+    // OAuth mode scopes the store's keys by portal (`member_id`); webhook auth has one unscoped portal.
+    const portal = oauth ? key : undefined
     // `im.dialog.read` answers `false` for a dialog the user cannot see: that is a refusal, not a confirmation.
     const adapted = dialogRead ? falseMeansDenied(sdkPort) : sdkPort
     const port = options.instrument?.(adapted) ?? adapted
@@ -80,9 +85,11 @@ export function portalEntryBuilder(options: PortalEntryOptions): BuildPortal {
       readMethod,
       log: log.child(oauth ? { mod: 'reads', portal: key } : { mod: 'reads' }),
       maxPendingDialogs: settings.maxPendingDialogs,
-      observers: options.observers,
-      // The store's watermarks carry no portal: only a one-portal deployment may consult them.
-      ...(oauth || !options.confirmedOf ? {} : { confirmedOf: options.confirmedOf }),
+      observers: [...options.observers, ...(options.observersOf?.(key) ?? [])],
+      ...(confirmedOf
+        ? { confirmedOf: (botId: number, dialogId: string) => confirmedOf(botId, dialogId, portal) }
+        : {}),
+      // The batch flag is stored without a portal: only a one-portal deployment may consult it.
       ...(oauth || !options.batchRefused ? {} : { batchRefused: options.batchRefused() }),
       retry: { parkAfterMs: settings.readParkAfterMs, probeIntervalMs: settings.readProbeIntervalMs },
       ...now,

@@ -1,9 +1,8 @@
 /**
  * Which portal an event's calls go to. Each portal has its own port, gate (the one scheduler of its requests) and
  * read scheduler. Webhook auth serves one portal; an OAuth app serves every portal that sends it events, keyed by
- * `member_id`, with the client built from the first tokens an event carries and refreshed by later ones.
+ * `member_id` and attributed only once verified (see `tenants/oauth-tenants.ts`).
  */
-import type { Logger } from 'pino'
 import type { BitrixPort } from '../bitrix/port.js'
 import type { BotEvent, EventAuth } from '../events/types.js'
 import type { GateSnapshot, PortalGate } from './portal-gate.js'
@@ -24,6 +23,12 @@ export interface PortalRegistry {
   forEvent(event: BotEvent): PortalEntry | undefined
   /** Every portal known so far. */
   entries(): readonly PortalEntry[]
+  /** OAuth mode: attributes the event to its portal before anything is kept of it; rejects with a 4xx/503 `HttpError`. */
+  admit?(event: BotEvent): Promise<void>
+  /** OAuth mode: handles `ONAPPINSTALL` / `ONAPPUNINSTALL` (undefined for any other body). */
+  appEvent?(body: unknown): Promise<{ readonly outcome: 'accepted' | 'duplicate' }> | undefined
+  /** OAuth mode: the entry of a portal known only to the state store (after a restart), connected from its record. */
+  restore?(portal: string): PortalEntry | undefined
 }
 
 /** Builds one portal's entry (gate and read scheduler) around its port; see `portal-entry.ts`. */
@@ -47,53 +52,6 @@ export function onePortal(port: BitrixPort): PortalSource {
 export interface PortalConnection {
   readonly port: BitrixPort
   update(auth: EventAuth): void
-}
-
-/** What an OAuth registry needs. */
-export interface OAuthRegistryOptions {
-  /** Builds a portal's client from an event's tokens; undefined when they cannot build one. */
-  readonly connect: (auth: EventAuth) => PortalConnection | undefined
-  /** Builds the gate and read scheduler around a new portal's port. */
-  readonly build: BuildPortal
-  readonly log: Logger
-}
-
-/** The portal key of an event: `member_id` of the bot's tokens or of the envelope, else the domain. */
-export function portalKeyOf(event: BotEvent): string | undefined {
-  const auth = event.bot.auth
-  return auth?.memberId ?? event.portal.memberId ?? auth?.domain ?? event.portal.domain
-}
-
-/** The registry of an OAuth app: one portal per `member_id`, created on the first event with usable tokens. */
-export function oauthPortals(options: OAuthRegistryOptions): PortalRegistry {
-  const byKey = new Map<string, { entry: PortalEntry; connection: PortalConnection }>()
-  const warned = new Set<string>()
-  return {
-    forEvent(event) {
-      const key = portalKeyOf(event)
-      if (key === undefined) return undefined
-      const auth = event.bot.auth
-      const known = byKey.get(key)
-      if (known) {
-        if (auth !== undefined) known.connection.update(auth)
-        return known.entry
-      }
-      const connection = auth === undefined ? undefined : options.connect(auth)
-      if (connection === undefined) {
-        if (!warned.has(key)) {
-          warned.add(key)
-          options.log.warn({ portal: key }, 'no usable OAuth tokens for this portal yet: its reads are skipped')
-        }
-        return undefined
-      }
-      const entry = options.build(key, connection.port)
-      byKey.set(key, { entry, connection })
-      warned.delete(key)
-      options.log.info({ portal: key, host: connection.port.portal }, 'OAuth portal connected')
-      return entry
-    },
-    entries: () => [...byKey.values()].map((v) => v.entry),
-  }
 }
 
 /** The gates of every portal as one snapshot (sums, the longest cooldown, any overload), for the limiter gauges. */

@@ -6,7 +6,10 @@
  */
 import type { Logger } from 'pino'
 import type { ReadObserver, ReadScheduler } from '../reads/read-scheduler.js'
-import type { StateStore } from './state-store.js'
+import type { DialogMark, StateStore } from './state-store.js'
+
+/** What a replay hands reads to: a scheduler (which may say it tracks a dialog already). */
+type Replayer = Pick<ReadScheduler, 'request'> & Partial<Pick<ReadScheduler, 'tracks'>>
 
 /** The store's named value that remembers when the portal was found to refuse `imbot.v2` in `batch` (0: it does not). */
 export const BATCH_REFUSED_KEY = 'imbot-batch-refused'
@@ -16,8 +19,13 @@ export function batchRefusedIn(store: Pick<StateStore, 'offset'>): boolean {
   return (store.offset(BATCH_REFUSED_KEY) ?? 0) > 0
 }
 
-/** A scheduler observer that clears pending reads in the store; write failures are logged, at most one a minute. */
-export function durableReadsObserver(store: StateStore, log: Logger): ReadObserver {
+/**
+ * A scheduler observer that clears pending reads in the store (of `portal`, an OAuth portal's `member_id`, when
+ * given); write failures are logged, at most one a minute.
+ */
+export function durableReadsObserver(store: StateStore, log: Logger, portal?: string): ReadObserver {
+  const scoped = <T extends DialogMark>(target: T): DialogMark =>
+    portal === undefined ? target : { ...target, portal }
   let lastLogged = 0
   const track = (write: Promise<void>): void => {
     write.catch((err: unknown) => {
@@ -29,11 +37,11 @@ export function durableReadsObserver(store: StateStore, log: Logger): ReadObserv
   }
   return {
     onConfirmed(target) {
-      track(store.clearPending(target))
-      track(store.saveConfirmed(target))
+      track(store.clearPending(scoped(target)))
+      track(store.saveConfirmed(scoped(target)))
     },
     onDropped(target) {
-      track(store.clearPending(target))
+      track(store.clearPending(scoped(target)))
     },
     onBatchPath(refused) {
       track(store.saveOffset(BATCH_REFUSED_KEY, refused ? Date.now() : 0))
@@ -42,29 +50,34 @@ export function durableReadsObserver(store: StateStore, log: Logger): ReadObserv
 }
 
 /**
- * Hands every stored pending read the scheduler does not track to it (at start: all of them); returns how many
+/**
+ * Hands every stored pending read the scheduler does not track to its portal's scheduler (at start: all of them;
+ * `readsOf` answers undefined for a portal that can no longer be reached: its marks stay stored); returns how many
  * dialogs were replayed.
  */
 export function replayPending(
   store: StateStore,
-  reads: Pick<ReadScheduler, 'request'> & Partial<Pick<ReadScheduler, 'tracks'>>,
+  readsOf: Replayer | ((mark: DialogMark) => Replayer | undefined),
   log: Logger,
 ): number {
   let replayed = 0
   let refused = 0
   let done = 0
+  let unreachable = 0
   for (const mark of store.pendingReads()) {
-    if (reads.tracks?.(mark.botId, mark.dialogId)) continue
-    if (mark.messageId <= store.confirmedId(mark.botId, mark.dialogId)) {
+    const reads = typeof readsOf === 'function' ? readsOf(mark) : readsOf
+    if (reads?.tracks?.(mark.botId, mark.dialogId)) continue
+    if (mark.messageId <= store.confirmedId(mark.botId, mark.dialogId, mark.portal)) {
       // Confirmed before the last stop, but the clearing write did not make it.
       void store.clearPending(mark).catch(() => {})
       done++
-    } else if (reads.request(mark)) replayed++
+    } else if (reads === undefined) unreachable++
+    else if (reads.request(mark)) replayed++
     else refused++
   }
-  if (replayed + refused + done > 0) {
+  if (replayed + refused + done + unreachable > 0) {
     log.info(
-      { pendingDialogs: replayed, refused, alreadyRead: done, store: store.kind },
+      { pendingDialogs: replayed, refused, alreadyRead: done, unreachable, store: store.kind },
       'pending reads replayed from the state store',
     )
   }

@@ -21,18 +21,32 @@ export interface LmdbStoreOptions {
   readonly confirmedCapacity?: number
 }
 
-type DialogKey = [number, string]
+/** `[botId, dialogId]` (webhook auth, and every key written before portals were scoped) or `[portal, botId, dialogId]`. */
+type DialogKey = [number, string] | [string, number, string]
 interface ConfirmedValue {
   readonly id: number
   readonly at: number
 }
 
-const keyOf = (botId: number, dialogId: string): string => `${botId}|${dialogId}`
+const keyOf = (botId: number, dialogId: string, portal?: string): string =>
+  portal === undefined ? `${botId}|${dialogId}` : `${portal}|${botId}|${dialogId}`
+const markKey = (mark: DialogMark): string => keyOf(mark.botId, mark.dialogId, mark.portal)
+const dbKey = (botId: number, dialogId: string, portal?: string): DialogKey =>
+  portal === undefined ? [botId, dialogId] : [portal, botId, dialogId]
+const markDbKey = (mark: DialogMark): DialogKey => dbKey(mark.botId, mark.dialogId, mark.portal)
 
-function dialogKey(key: unknown): DialogKey | undefined {
-  if (!Array.isArray(key) || key.length !== 2) return undefined
-  const [botId, dialogId] = key as unknown[]
-  return typeof botId === 'number' && typeof dialogId === 'string' ? [botId, dialogId] : undefined
+/** The dialog a stored key names, undefined for a damaged one. */
+function dialogOf(key: unknown): { portal?: string; botId: number; dialogId: string } | undefined {
+  if (!Array.isArray(key)) return undefined
+  const parts: unknown[] = key
+  const [first, second, third] = parts
+  if (parts.length === 2 && typeof first === 'number' && typeof second === 'string') {
+    return { botId: first, dialogId: second }
+  }
+  if (parts.length === 3 && typeof first === 'string' && typeof second === 'number' && typeof third === 'string') {
+    return { portal: first, botId: second, dialogId: third }
+  }
+  return undefined
 }
 
 /** Pruning is best effort: a failed removal only keeps an old entry a while longer. */
@@ -50,6 +64,7 @@ export class LmdbStore implements StateStore {
   readonly #confirmedDb: Database<ConfirmedValue, DialogKey>
   readonly #seenDb: Database<string, number>
   readonly #metaDb: Database<number, string>
+  readonly #tenantDb: Database<string, string>
   /** Mirror of the pending watermarks, so raising and clearing need no read of uncommitted data. */
   readonly #pending = new Map<string, DialogMark>()
   /** Confirmed watermarks written but maybe not yet visible to reads. */
@@ -65,6 +80,7 @@ export class LmdbStore implements StateStore {
     this.#confirmedDb = root.openDB<ConfirmedValue, DialogKey>({ name: 'confirmed' })
     this.#seenDb = root.openDB<string, number>({ name: 'seen' })
     this.#metaDb = root.openDB<number, string>({ name: 'meta' })
+    this.#tenantDb = root.openDB<string, string>({ name: 'tenants' })
     this.#seenCapacity = options.seenCapacity ?? 100_000
   }
 
@@ -93,17 +109,17 @@ export class LmdbStore implements StateStore {
 
   async savePending(mark: DialogMark): Promise<void> {
     this.#mustBeOpen()
-    const key = keyOf(mark.botId, mark.dialogId)
+    const key = markKey(mark)
     const current = this.#pending.get(key)
     if (current !== undefined && current.messageId >= mark.messageId) {
       // A higher mark is stored or being stored: wait for every write so far, that one included.
       await this.#root.committed
       return
     }
-    const next = { botId: mark.botId, dialogId: mark.dialogId, messageId: mark.messageId }
+    const next: DialogMark = { ...mark }
     this.#pending.set(key, next)
     try {
-      await this.#pendingDb.put([mark.botId, mark.dialogId], mark.messageId)
+      await this.#pendingDb.put(markDbKey(mark), mark.messageId)
     } catch (err) {
       // The mirror must not claim what the disk lacks; undo unless a later write has replaced this mark.
       if (this.#pending.get(key) === next) this.#restore(key, current)
@@ -113,12 +129,12 @@ export class LmdbStore implements StateStore {
 
   async clearPending(mark: DialogMark): Promise<void> {
     if (!this.#open) return
-    const key = keyOf(mark.botId, mark.dialogId)
+    const key = markKey(mark)
     const current = this.#pending.get(key)
     if (current === undefined || current.messageId > mark.messageId) return
     this.#pending.delete(key)
     try {
-      await this.#pendingDb.remove([mark.botId, mark.dialogId])
+      await this.#pendingDb.remove(markDbKey(mark))
     } catch (err) {
       // Still on disk, so still pending in the mirror (unless a new mark was set meanwhile).
       if (!this.#pending.has(key)) this.#restore(key, current)
@@ -131,11 +147,11 @@ export class LmdbStore implements StateStore {
   }
 
   async saveConfirmed(mark: DialogMark): Promise<void> {
-    if (!this.#open || this.confirmedId(mark.botId, mark.dialogId) >= mark.messageId) return
-    const key = keyOf(mark.botId, mark.dialogId)
+    if (!this.#open || this.confirmedId(mark.botId, mark.dialogId, mark.portal) >= mark.messageId) return
+    const key = markKey(mark)
     this.#confirmedWriting.set(key, mark.messageId)
     try {
-      await this.#confirmedDb.put([mark.botId, mark.dialogId], {
+      await this.#confirmedDb.put(markDbKey(mark), {
         id: mark.messageId,
         at: Math.floor(Date.now() / 1000),
       })
@@ -144,11 +160,41 @@ export class LmdbStore implements StateStore {
     }
   }
 
-  confirmedId(botId: number, dialogId: string): number {
-    const writing = this.#confirmedWriting.get(keyOf(botId, dialogId)) ?? 0
+  confirmedId(botId: number, dialogId: string, portal?: string): number {
+    const writing = this.#confirmedWriting.get(keyOf(botId, dialogId, portal)) ?? 0
     if (!this.#open) return writing
-    const stored = this.#confirmedDb.get([botId, dialogId])
+    const stored = this.#confirmedDb.get(dbKey(botId, dialogId, portal))
     return Math.max(writing, positiveInt(stored?.id) ?? 0)
+  }
+
+  tenant(memberId: string): string | undefined {
+    if (!this.#open) return undefined
+    const value = this.#tenantDb.get(memberId)
+    return typeof value === 'string' ? value : undefined
+  }
+
+  tenantIds(): string[] {
+    if (!this.#open) return []
+    return [...this.#tenantDb.getKeys()].filter((key): key is string => typeof key === 'string')
+  }
+
+  async saveTenant(memberId: string, sealed: string): Promise<void> {
+    this.#mustBeOpen()
+    await this.#tenantDb.put(memberId, sealed)
+  }
+
+  async removeTenant(memberId: string): Promise<void> {
+    this.#mustBeOpen()
+    const writes: Promise<unknown>[] = [this.#tenantDb.remove(memberId)]
+    for (const [key, mark] of this.#pending) {
+      if (mark.portal !== memberId) continue
+      this.#pending.delete(key)
+      writes.push(this.#pendingDb.remove(markDbKey(mark)))
+    }
+    for (const key of this.#confirmedDb.getKeys({ start: [memberId], end: [`${memberId}\u0000`] })) {
+      writes.push(this.#confirmedDb.remove(key))
+    }
+    await Promise.all(writes)
   }
 
   async addSeenKey(key: string): Promise<void> {
@@ -206,10 +252,11 @@ export class LmdbStore implements StateStore {
 
   async #load(confirmedCapacity: number): Promise<void> {
     for (const { key, value } of this.#pendingDb.getRange()) {
-      const dialog = dialogKey(key)
+      const dialog = dialogOf(key)
       const messageId = positiveInt(value)
       if (dialog === undefined || messageId === undefined) continue
-      this.#pending.set(keyOf(dialog[0], dialog[1]), { botId: dialog[0], dialogId: dialog[1], messageId })
+      const mark: DialogMark = { ...dialog, messageId }
+      this.#pending.set(markKey(mark), mark)
     }
     for (const key of this.#seenDb.getKeys({ reverse: true, limit: 1 })) {
       if (typeof key === 'number') this.#seenSeq = key

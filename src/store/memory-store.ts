@@ -3,7 +3,9 @@ import { BoundedSet } from '../util/bounded.js'
 import { recordLocally } from './record-locally.js'
 import { type DialogMark, type EventRecord, type StateStore, StoreClosedError } from './state-store.js'
 
-const keyOf = (botId: number, dialogId: string): string => `${botId}|${dialogId}`
+const keyOf = (botId: number, dialogId: string, portal?: string): string =>
+  portal === undefined ? `${botId}|${dialogId}` : `${portal}|${botId}|${dialogId}`
+const markKey = (mark: DialogMark): string => keyOf(mark.botId, mark.dialogId, mark.portal)
 
 /** Keeps state in maps; `seenCapacity` bounds the remembered event keys. */
 export class MemoryStore implements StateStore {
@@ -12,6 +14,7 @@ export class MemoryStore implements StateStore {
   readonly #confirmed = new Map<string, number>()
   readonly #seen: BoundedSet<string>
   readonly #offsets = new Map<string, number>()
+  readonly #tenants = new Map<string, string>()
   #open = true
 
   constructor(options: { seenCapacity?: number } = {}) {
@@ -34,14 +37,14 @@ export class MemoryStore implements StateStore {
 
   async savePending(mark: DialogMark): Promise<void> {
     this.#mustBeOpen()
-    const key = keyOf(mark.botId, mark.dialogId)
+    const key = markKey(mark)
     const current = this.#pending.get(key)
     if (current === undefined || current.messageId < mark.messageId) this.#pending.set(key, { ...mark })
   }
 
   async clearPending(mark: DialogMark): Promise<void> {
     if (!this.#open) return
-    const key = keyOf(mark.botId, mark.dialogId)
+    const key = markKey(mark)
     const current = this.#pending.get(key)
     if (current !== undefined && current.messageId <= mark.messageId) this.#pending.delete(key)
   }
@@ -52,12 +55,33 @@ export class MemoryStore implements StateStore {
 
   async saveConfirmed(mark: DialogMark): Promise<void> {
     if (!this.#open) return
-    const key = keyOf(mark.botId, mark.dialogId)
+    const key = markKey(mark)
     if ((this.#confirmed.get(key) ?? 0) < mark.messageId) this.#confirmed.set(key, mark.messageId)
   }
 
-  confirmedId(botId: number, dialogId: string): number {
-    return this.#confirmed.get(keyOf(botId, dialogId)) ?? 0
+  confirmedId(botId: number, dialogId: string, portal?: string): number {
+    return this.#confirmed.get(keyOf(botId, dialogId, portal)) ?? 0
+  }
+
+  tenant(memberId: string): string | undefined {
+    return this.#tenants.get(memberId)
+  }
+
+  tenantIds(): string[] {
+    return [...this.#tenants.keys()]
+  }
+
+  async saveTenant(memberId: string, sealed: string): Promise<void> {
+    this.#mustBeOpen()
+    this.#tenants.set(memberId, sealed)
+  }
+
+  async removeTenant(memberId: string): Promise<void> {
+    this.#mustBeOpen()
+    this.#tenants.delete(memberId)
+    for (const [key, mark] of this.#pending) if (mark.portal === memberId) this.#pending.delete(key)
+    const prefix = `${memberId}|`
+    for (const key of this.#confirmed.keys()) if (key.startsWith(prefix)) this.#confirmed.delete(key)
   }
 
   async addSeenKey(key: string): Promise<void> {

@@ -10,7 +10,7 @@ export async function recordLocally(
   eventKey: string | undefined,
   read: DialogMark | undefined,
 ): Promise<EventRecord> {
-  const owed = read !== undefined && read.messageId > store.confirmedId(read.botId, read.dialogId)
+  const owed = read !== undefined && read.messageId > store.confirmedId(read.botId, read.dialogId, read.portal)
   await Promise.all([
     owed ? store.savePending(read) : undefined,
     eventKey === undefined ? undefined : store.addSeenKey(eventKey),

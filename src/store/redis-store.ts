@@ -8,7 +8,7 @@
  */
 import type { Redis } from 'ioredis'
 import { recordEventOnce } from './redis/event-once.js'
-import { markOf, scanHash } from './redis/hash-scan.js'
+import { markOf, removeScoped, scanHash } from './redis/hash-scan.js'
 import { DEFAULT_KEY_PREFIX, dialogField, type RedisKeys, redisKeys } from './redis/keys.js'
 import { createRedisClient } from './redis/redis-client.js'
 import { RedisReplyError } from './redis/reply.js'
@@ -50,6 +50,7 @@ export class RedisStore implements StateStore {
   readonly #confirmed = new Map<string, number>()
   readonly #seen = new Set<string>()
   readonly #offsets = new Map<string, number>()
+  readonly #tenants = new Map<string, string>()
   readonly #writes = new Set<Promise<unknown>>()
   readonly #seenCapacity: number
   #open = true
@@ -125,8 +126,33 @@ export class RedisStore implements StateStore {
     if ((this.#confirmed.get(key) ?? 0) < mark.messageId) this.#confirmed.set(key, mark.messageId)
   }
 
-  confirmedId(botId: number, dialogId: string): number {
-    return this.#confirmed.get(dialogField({ botId, dialogId })) ?? 0
+  confirmedId(botId: number, dialogId: string, portal?: string): number {
+    return (
+      this.#confirmed.get(dialogField(portal === undefined ? { botId, dialogId } : { portal, botId, dialogId })) ?? 0
+    )
+  }
+
+  tenant(memberId: string): string | undefined {
+    return this.#tenants.get(memberId)
+  }
+
+  tenantIds(): string[] {
+    return [...this.#tenants.keys()]
+  }
+
+  async saveTenant(memberId: string, sealed: string): Promise<void> {
+    this.#mustBeOpen()
+    await this.#write(() => this.client.hset(this.keys.tenants, memberId, sealed))
+    this.#tenants.set(memberId, sealed)
+  }
+
+  async removeTenant(memberId: string): Promise<void> {
+    this.#mustBeOpen()
+    await this.#write(() => removeScoped(this.client, this.keys, memberId))
+    this.#tenants.delete(memberId)
+    const prefix = `${memberId}|`
+    for (const key of this.#pending.keys()) if (key.startsWith(prefix)) this.#pending.delete(key)
+    for (const key of this.#confirmed.keys()) if (key.startsWith(prefix)) this.#confirmed.delete(key)
   }
 
   async addSeenKey(key: string): Promise<void> {
@@ -239,6 +265,7 @@ export class RedisStore implements StateStore {
       if (mark !== undefined) this.#confirmed.set(field, mark.messageId)
     }
     for (const key of await this.client.zrange(this.keys.seen, String(-this.#seenCapacity), '-1')) this.#seen.add(key)
+    for (const [memberId, sealed] of await scanHash(this.client, this.keys.tenants)) this.#tenants.set(memberId, sealed)
     for (const [name, value] of await scanHash(this.client, this.keys.offsets)) {
       const n = Number(value)
       if (Number.isSafeInteger(n)) this.#offsets.set(name, n)

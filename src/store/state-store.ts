@@ -23,8 +23,12 @@ export class StoreUnavailableError extends AppError {
   }
 }
 
-/** One dialog's read watermark: everything up to and including `messageId`. */
+/**
+ * One dialog's read watermark: everything up to and including `messageId`. `portal` is the `member_id` of an OAuth
+ * app's portal (every key of an OAuth deployment is scoped by it); absent for the one portal of webhook auth.
+ */
 export interface DialogMark {
+  readonly portal?: string
   readonly botId: number
   readonly dialogId: string
   readonly messageId: number
@@ -69,8 +73,8 @@ export interface StateStore {
 
   /** Raises the dialog's confirmed watermark (the portal said it is read up to this id). */
   saveConfirmed(mark: DialogMark): Promise<void>
-  /** The highest confirmed id stored for the dialog, 0 when none. */
-  confirmedId(botId: number, dialogId: string): number
+  /** The highest confirmed id stored for the dialog (of `portal`, when scoped), 0 when none. */
+  confirmedId(botId: number, dialogId: string, portal?: string): number
 
   /** Remembers a seen event key (dedupe); only the most recent keys are kept. */
   addSeenKey(key: string): Promise<void>
@@ -80,6 +84,15 @@ export interface StateStore {
   /** A named offset (fetch mode's last event id), undefined when never saved. */
   offset(name: string): number | undefined
   saveOffset(name: string, value: number): Promise<void>
+
+  /** An OAuth portal's install record, sealed (encrypted by `tenants/token-box.ts`); undefined when none. */
+  tenant(memberId: string): string | undefined
+  /** Every OAuth portal with an install record. */
+  tenantIds(): string[]
+  /** Stores (or replaces) a portal's sealed install record. */
+  saveTenant(memberId: string, sealed: string): Promise<void>
+  /** Forgets a portal: its install record and every pending and confirmed watermark scoped by it. */
+  removeTenant(memberId: string): Promise<void>
 
   /** Resolves when every write issued so far is durable. */
   flushed(): Promise<void>

@@ -54,6 +54,7 @@ describe('config of the event, auth and read modes', () => {
       B24_CLIENT_ID: 'app.1',
       B24_CLIENT_SECRET: 'shh-secret',
       B24_EVENTS_SECRET: 'b'.repeat(16),
+      B24_TOKEN_KEY: 'c'.repeat(64),
     })
     expect(config).toMatchObject({
       authMode: 'oauth',
@@ -69,8 +70,25 @@ describe('config of the event, auth and read modes', () => {
       "B24_CLIENT_ID is required with B24_AUTH_MODE=oauth: the app's client_id",
       "B24_CLIENT_SECRET is required with B24_AUTH_MODE=oauth: the app's client_secret",
       'B24_EVENT_MODE=fetch needs B24_AUTH_MODE=webhook: OAuth tokens arrive with webhook events',
+      'B24_TOKEN_KEY is required with B24_AUTH_MODE=oauth: 32 random bytes as 64 hex digits (openssl rand -hex 32)',
       'B24_OAUTH_SERVER_ENDPOINT must be an https:// URL such as https://oauth.bitrix.info/rest/',
     ])
     expect(found.join(' ')).not.toContain('shh')
+  })
+})
+
+describe('im.dialog.read in OAuth mode', () => {
+  it('is refused at start: it would read as the installing user, not the bot', () => {
+    const found = problems({
+      B24_AUTH_MODE: 'oauth',
+      B24_CLIENT_ID: 'app.1',
+      B24_CLIENT_SECRET: 'shh-secret',
+      B24_EVENTS_SECRET: 'b'.repeat(16),
+      B24_TOKEN_KEY: 'c'.repeat(64),
+      B24_READ_METHOD: 'im.dialog.read',
+    })
+    expect(found).toEqual([
+      expect.stringContaining('B24_READ_METHOD=im.dialog.read cannot be used with B24_AUTH_MODE=oauth'),
+    ])
   })
 })

@@ -35,16 +35,23 @@ describe('OAuth app mode: one service, many portals (real SDK, HTTPS)', () => {
       const reads = readsOf(portal)
       expect(reads).toHaveLength(1)
       expect(reads[0]?.path).toBe('/rest/imbot.v2.Chat.Message.read')
+      // The first event of a portal is verified with the OAuth server: the read uses the tokens it answered.
       expect(reads[0]?.body).toEqual({
         botId: bot.id,
         dialogId: '27',
         messageId: sentA.messageId,
-        auth: bot.accessToken,
+        auth: expect.any(String),
       })
     }
     expect(w.service.portals.entries().map((e) => e.key)).toEqual([w.a.portal.memberId, w.b.portal.memberId])
     expect(w.service.config.authMode).toBe('oauth')
-    expectNoSecrets(w, [w.a.bot.accessToken, w.b.bot.accessToken])
+    expect(w.oauth.requests.map((r) => Reflect.get(Object(r.body), 'refresh_token'))).toEqual([
+      w.a.refreshToken,
+      w.b.refreshToken,
+    ])
+    expect(w.foreignTokens()).toBe(0)
+    const used = [w.a, w.b].map(({ portal }) => String(Reflect.get(Object(readsOf(portal)[0]?.body), 'auth')))
+    expectNoSecrets(w, [w.a.bot.accessToken, w.b.bot.accessToken, w.a.refreshToken, ...used])
   })
 
   it('routes handler API calls to the event’s portal, authorised by the app', async () => {
@@ -54,33 +61,26 @@ describe('OAuth app mode: one service, many portals (real SDK, HTTPS)', () => {
       seen.push({ botId: ctx.event.bot.id, code: answer.bot.code })
       await next()
     }
-    world = await startOAuthWorld([lookup])
+    world = await startOAuthWorld({ handlers: [lookup] })
     const w = world
     await w.b.portal.userSendsAndDeliver({ botId: w.b.bot.id, dialogId: 'chat5' }, { url: w.eventsUrl })
     await vi.waitFor(() => expect(seen).toEqual([{ botId: w.b.bot.id, code: 'autoread' }]))
     const gets = w.b.portal.requests.filter((r) => r.method === 'imbot.v2.Bot.get')
-    expect(gets.map((r) => r.body)).toEqual([{ botId: w.b.bot.id, auth: w.b.bot.accessToken }])
+    expect(gets.map((r) => r.body)).toEqual([{ botId: w.b.bot.id, auth: expect.any(String) }])
     expect(w.a.portal.requests).toHaveLength(0)
   })
 
-  it('refreshes an expired token at the configured OAuth server, then reads with the new one', async () => {
+  it('verifies a new portal only at the configured OAuth server, whatever server_endpoint the event names', async () => {
     world = await startOAuthWorld()
     const w = world
     const sent = w.a.portal.userSends({ botId: w.a.bot.id, dialogId: '27' })
-    const auth = {
-      ...sent.event.data.bot.auth,
-      expires: String(Math.floor(Date.now() / 1000) - 60),
-      refresh_token: w.a.refreshToken,
-      // The event's server_endpoint is ignored: refreshes go only where B24_OAUTH_SERVER_ENDPOINT says.
-      server_endpoint: 'https://oauth.attacker.invalid/rest/',
-    }
+    const auth = { ...sent.event.data.bot.auth, server_endpoint: 'https://oauth.attacker.invalid/rest/' }
     const event = { ...sent.event, data: { ...sent.event.data, bot: { ...sent.event.data.bot, auth } } }
     expect((await w.a.portal.deliver(event, w.eventsUrl)).status).toBe(200)
     await vi.waitFor(() => expect(w.a.portal.readState(w.a.bot.id, '27').unread).toBe(0))
 
-    const refresh = w.a.portal.requests.filter((r) => r.method === 'oauth/token')
-    expect(refresh).toHaveLength(1)
-    expect(refresh[0]?.body).toMatchObject({
+    expect(w.oauth.requests).toHaveLength(1)
+    expect(w.oauth.requests[0]?.body).toMatchObject({
       grant_type: 'refresh_token',
       client_id: APP.clientId,
       client_secret: '***',
@@ -93,37 +93,41 @@ describe('OAuth app mode: one service, many portals (real SDK, HTTPS)', () => {
     expectNoSecrets(w, [w.a.bot.accessToken, w.a.refreshToken, String(read.auth)])
   })
 
-  it('takes newer tokens from later events without a refresh', async () => {
+  it('calls a verified portal only with tokens the OAuth server issued, whatever later events carry', async () => {
     world = await startOAuthWorld()
     const w = world
     const { portal, bot } = w.b
     await portal.userSendsAndDeliver({ botId: bot.id, dialogId: '31' }, { url: w.eventsUrl })
     await vi.waitFor(() => expect(readsOf(portal)).toHaveLength(1))
+    const issued = Reflect.get(Object(readsOf(portal)[0]?.body), 'auth')
 
-    const newer = 'newer-access-token-for-portal-b-0001'
+    const other = 'other-access-token-for-portal-b-0001'
     const nowS = Math.floor(Date.now() / 1000)
-    portal.addOAuthToken({ accessToken: newer, clientId: APP.clientId, expiresAt: nowS + 7200, userId: bot.id })
+    portal.addOAuthToken({ accessToken: other, clientId: APP.clientId, expiresAt: nowS + 7200, userId: bot.id })
     const sent = portal.userSends({ botId: bot.id, dialogId: '31' })
-    sent.event.data.bot.auth.access_token = newer
+    sent.event.data.bot.auth.access_token = other
     sent.event.data.bot.auth.expires = String(nowS + 7000)
     expect((await portal.deliver(sent.event, w.eventsUrl)).status).toBe(200)
     await vi.waitFor(() => expect(portal.readState(bot.id, '31')).toEqual({ lastReadId: sent.messageId, unread: 0 }))
 
-    expect(readsOf(portal)[1]?.body).toMatchObject({ auth: newer })
-    expect(portal.requests.filter((r) => r.method === 'oauth/token')).toHaveLength(0)
+    expect(readsOf(portal)[1]?.body).toMatchObject({ auth: issued })
+    expect(w.oauth.requests).toHaveLength(1)
     expect(w.service.portals.entries()).toHaveLength(1)
-    expectNoSecrets(w, [bot.accessToken, newer])
+    expectNoSecrets(w, [bot.accessToken, other, String(issued)])
   })
 
-  it('skips the read of an event that carries no tokens for an unknown portal, and says so', async () => {
+  it('refuses an unknown portal’s event that carries no tokens (401), and keeps nothing of it', async () => {
     world = await startOAuthWorld()
     const w = world
     const sent = w.a.portal.userSends({ botId: w.a.bot.id, dialogId: '27' })
     const { auth: _dropped, ...bot } = sent.event.data.bot
     const res = await w.a.portal.deliver({ ...sent.event, data: { ...sent.event.data, bot } }, w.eventsUrl)
-    expect(res.status).toBe(200)
-    await vi.waitFor(() => expect(w.logs.join('')).toContain('read skipped: no OAuth tokens'))
-    expect(w.logs.join('')).toContain('no usable OAuth tokens for this portal yet')
+    expect(res.status).toBe(401)
+    expect(JSON.parse(res.body)).toMatchObject({ error: 'PORTAL_UNVERIFIED' })
     expect(readsOf(w.a.portal)).toHaveLength(0)
+    // The same message with its tokens is not taken for a duplicate.
+    const again = await w.a.portal.deliver(sent.event, w.eventsUrl)
+    expect(JSON.parse(again.body)).toEqual({ ok: true, outcome: 'accepted' })
+    await vi.waitFor(() => expect(w.a.portal.readState(w.a.bot.id, '27').unread).toBe(0))
   })
 })

@@ -86,6 +86,42 @@ describe.each(implementations)('%s state store', (_name, make) => {
     expect(store.pendingReads()).toEqual([])
   })
 
+  it('scopes every watermark by portal: one portal’s confirmation never clears another’s pending read', async () => {
+    const store = await track(make())
+    const [a, b] = ['3f9a0c', '7be211']
+    await store.savePending({ portal: a, botId: 7, dialogId: '27', messageId: 10 })
+    await store.savePending({ portal: b, botId: 7, dialogId: '27', messageId: 10 })
+    await store.savePending({ botId: 7, dialogId: '27', messageId: 10 })
+    await store.clearPending({ portal: a, botId: 7, dialogId: '27', messageId: 10 })
+    await store.saveConfirmed({ portal: a, botId: 7, dialogId: '27', messageId: 10 })
+    const byPortal = (m: { portal?: string }) => m.portal ?? ''
+    expect(store.pendingReads().sort((x, y) => byPortal(x).localeCompare(byPortal(y)))).toEqual([
+      { botId: 7, dialogId: '27', messageId: 10 },
+      { portal: b, botId: 7, dialogId: '27', messageId: 10 },
+    ])
+    expect(store.confirmedId(7, '27', a)).toBe(10)
+    expect(store.confirmedId(7, '27', b)).toBe(0)
+    expect(store.confirmedId(7, '27')).toBe(0)
+  })
+
+  it('keeps sealed portal records and forgets a portal with all its state', async () => {
+    const store = await track(make())
+    const [a, b] = ['3f9a0c', '7be211']
+    await store.saveTenant(a, 'sealed-a')
+    await store.saveTenant(b, 'sealed-b')
+    for (const portal of [a, b]) {
+      await store.savePending({ portal, botId: 7, dialogId: 'chat1', messageId: 4 })
+      await store.saveConfirmed({ portal, botId: 7, dialogId: 'chat2', messageId: 3 })
+    }
+    await store.removeTenant(a)
+    expect(store.tenant(a)).toBeUndefined()
+    expect(store.tenant(b)).toBe('sealed-b')
+    expect(store.tenantIds()).toEqual([b])
+    expect(store.pendingReads()).toEqual([{ portal: b, botId: 7, dialogId: 'chat1', messageId: 4 }])
+    expect(store.confirmedId(7, 'chat2', a)).toBe(0)
+    expect(store.confirmedId(7, 'chat2', b)).toBe(3)
+  })
+
   it('remembers confirmed watermarks, highest only', async () => {
     const store = await track(make())
     expect(store.confirmedId(7, 'chat1')).toBe(0)
@@ -148,10 +184,16 @@ describe('lmdb state store on disk', () => {
     await first.addSeenKey('m:7:12')
     await first.saveOffset('events', 99)
     durableReadsObserver(first, pino({ level: 'silent' })).onBatchPath?.(true)
+    await first.savePending({ portal: 'ab12', botId: 7, dialogId: 'chat1', messageId: 3 })
+    await first.saveTenant('ab12', 'sealed')
     await first.close()
 
     const second = await track(LmdbStore.open({ dir }))
-    expect(second.pendingReads()).toEqual([{ botId: 7, dialogId: 'chat1', messageId: 12 }])
+    expect(second.pendingReads()).toEqual([
+      { botId: 7, dialogId: 'chat1', messageId: 12 },
+      { portal: 'ab12', botId: 7, dialogId: 'chat1', messageId: 3 },
+    ])
+    expect(second.tenant('ab12')).toBe('sealed')
     expect(second.confirmedId(7, 'chat2')).toBe(5)
     expect(second.seenKeys()).toEqual(['m:7:12'])
     expect(second.offset('events')).toBe(99)

@@ -1,14 +1,19 @@
 /**
- * Two simulated portals (one certificate, as one CA file) with the same OAuth app's bot installed on each, and the
- * service in OAuth mode serving both through one events URL.
+ * Simulated portals (one certificate, as one CA file) with the same OAuth app's bot installed on each, one OAuth
+ * server that knows every portal's grants (as Bitrix24's does), and the service in OAuth mode serving them all
+ * through one events URL. `restart()` starts a new service over the same state directory (LMDB).
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
   generateTlsMaterial,
+  type OAuthServer,
   type Portal,
   type SimBot,
+  startOAuthServer,
   startPortal,
-  startPortalWithCaFile,
+  type TlsMaterial,
 } from '@b24-autoread/portal-sim'
 import type { Middleware } from '../../src/pipeline/compose.js'
 import type { EventContext } from '../../src/pipeline/context.js'
@@ -21,6 +26,7 @@ export const APP = {
   clientId: 'local.autoread.app',
   clientSecret: 'client-secret-oauth-4d7f1e2a',
   eventsSecret: 'oauth-events-secret-8c2b6a1f',
+  tokenKey: 'a3f1c29b7e5d40618c2b9a7f3e1d5c6b8a9f0e1d2c3b4a5968778695a4b3c2d1',
 } as const
 
 /** A portal with the app's bot and the refresh token of its first access token. */
@@ -30,18 +36,41 @@ export interface InstalledPortal {
   readonly refreshToken: string
 }
 
-/** Two portals and the OAuth-mode service. */
+/** Portals, their OAuth server and the OAuth-mode service. */
 export interface OAuthWorld {
   readonly a: InstalledPortal
   readonly b: InstalledPortal
+  readonly all: readonly InstalledPortal[]
+  readonly oauth: OAuthServer
   readonly service: RunningService
   readonly logs: string[]
   /** The service's events URL (with the secret path). */
   readonly eventsUrl: string
+  /** Installs the app's bot on one more portal. */
+  addPortal(label: string): Promise<InstalledPortal>
+  /** Closes the service and starts a new one over the same state (portals and OAuth server keep running). */
+  restart(env?: Readonly<Record<string, string>>): Promise<void>
+  /** Moves the portals' and the OAuth server's clock forward (tokens expire; the service's clock is untouched). */
+  advance(ms: number): void
+  /** Every portal's count of tokens of another portal presented to it (must be 0). */
+  foreignTokens(): number
   close(): Promise<void>
 }
 
-async function install(portal: Portal, label: string): Promise<InstalledPortal> {
+/** Options of `startOAuthWorld`. */
+export interface OAuthWorldOptions {
+  readonly handlers?: readonly Middleware<EventContext>[]
+  readonly portals?: number
+  readonly env?: Readonly<Record<string, string>>
+}
+
+async function install(
+  tls: TlsMaterial,
+  oauth: OAuthServer,
+  label: string,
+  clock: () => number,
+): Promise<InstalledPortal> {
+  const portal = await startPortal({ tls, oauthTokens: oauth.tokens, clock })
   const bot = portal.addBot({ code: 'autoread', clientId: APP.clientId, eventMode: 'webhook', webhookUrl: 'x' })
   const refreshToken = `refresh-${label}-${bot.accessToken.slice(0, 8)}`
   portal.addOAuthToken({
@@ -49,46 +78,78 @@ async function install(portal: Portal, label: string): Promise<InstalledPortal> 
     refreshToken,
     clientId: APP.clientId,
     clientSecret: APP.clientSecret,
-    expiresAt: Math.floor(Date.now() / 1000) + 3600,
+    expiresAt: Math.floor(clock() / 1000) + 3600,
     userId: bot.id,
   })
   return { portal, bot, refreshToken }
 }
 
-/** Starts both portals and the service; refreshes go to portal A's `/oauth/token/`. */
-export async function startOAuthWorld(handlers: readonly Middleware<EventContext>[] = []): Promise<OAuthWorld> {
+/** Starts the OAuth server, the portals (two by default) and the service on an LMDB state directory. */
+export async function startOAuthWorld(options: OAuthWorldOptions = {}): Promise<OAuthWorld> {
   const tls = await generateTlsMaterial()
-  // Both portals serve the same certificate, so portal A's CA file is the one file the service trusts.
-  const simA = await startPortalWithCaFile({ portal: { tls }, dirPrefix: 'b24-oauth-' })
-  const a = await install(simA.portal, 'a')
-  const b = await install(await startPortal({ tls }), 'b')
+  const dir = mkdtempSync(join(tmpdir(), 'b24-oauth-'))
+  const caFile = join(dir, 'ca.pem')
+  writeFileSync(caFile, tls.cert)
+  let offsetMs = 0
+  const clock = () => Date.now() + offsetMs
+  const oauth = await startOAuthServer({ tls, clock })
+  const all: InstalledPortal[] = []
+  for (let i = 0; i < Math.max(2, options.portals ?? 2); i++) all.push(await install(tls, oauth, `p${i}`, clock))
   const sink = memoryLogLines()
-  const service = await startService({
-    env: {
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'debug',
-      B24_CLIENT_ID: APP.clientId,
-      B24_CLIENT_SECRET: APP.clientSecret,
-      B24_EVENTS_SECRET: APP.eventsSecret,
-      B24_OAUTH_SERVER_ENDPOINT: `${a.portal.url}/rest/`,
-      B24_CA_FILE: simA.caFile,
-      STATE_STORE: 'memory',
-      STATE_DIR: join(simA.dir, 'state'),
-    },
-    logDestination: sink,
-    handlers,
-  })
-  return {
+  const baseEnv = {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'debug',
+    B24_CLIENT_ID: APP.clientId,
+    B24_CLIENT_SECRET: APP.clientSecret,
+    B24_EVENTS_SECRET: APP.eventsSecret,
+    B24_TOKEN_KEY: APP.tokenKey,
+    B24_OAUTH_SERVER_ENDPOINT: oauth.serverEndpoint,
+    B24_CA_FILE: caFile,
+    STATE_STORE: 'lmdb',
+    STATE_DIR: join(dir, 'state'),
+    ...options.env,
+  }
+  const start = (env: Readonly<Record<string, string>> = {}) =>
+    startService({
+      env: { ...baseEnv, ...env },
+      logDestination: sink,
+      ...(options.handlers ? { handlers: options.handlers } : {}),
+    })
+  let service = await start()
+  const [a, b] = all
+  if (a === undefined || b === undefined) throw new Error('oauth-world: two portals at least')
+  const world: OAuthWorld = {
     a,
     b,
-    service,
+    all,
+    oauth,
+    get service() {
+      return service
+    },
     logs: sink.lines,
-    eventsUrl: `${service.url}/bitrix24/events/${APP.eventsSecret}`,
+    get eventsUrl() {
+      return `${service.url}/bitrix24/events/${APP.eventsSecret}`
+    },
+    async addPortal(label) {
+      const added = await install(tls, oauth, label, clock)
+      all.push(added)
+      return added
+    },
+    async restart(env) {
+      await service.close()
+      service = await start(env)
+    },
+    advance(ms) {
+      offsetMs += ms
+    },
+    foreignTokens: () => all.reduce((n, p) => n + p.portal.stats().foreignTokens, 0),
     async close() {
       await service.close()
-      await simA.close()
-      await b.portal.close()
+      for (const p of all) await p.portal.close()
+      await oauth.close()
+      rmSync(dir, { recursive: true, force: true })
     },
   }
+  return world
 }

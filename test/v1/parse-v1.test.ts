@@ -23,7 +23,11 @@ describe('legacy v1 ONIMBOTMESSAGEADD', () => {
           }),
         },
         ts: 1771928985,
-        portal: { domain: 'some-domain.bitrix24.com', memberId: 'bac1cd5c8940947a75e0d71b1a84e348' },
+        portal: {
+          domain: 'some-domain.bitrix24.com',
+          memberId: 'bac1cd5c8940947a75e0d71b1a84e348',
+          applicationToken: '831c76b092f9f135d9b6b36c3a720757',
+        },
         message: {
           id: 84331,
           chatId: 1407,

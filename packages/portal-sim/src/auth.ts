@@ -16,6 +16,10 @@ export interface AuthConfig {
   webhookSecret: string
   tokens: OAuthTokens
   nowS: () => number
+  /** This portal's `member_id`: a token granted for another portal is counted and refused. */
+  memberId: string
+  /** Told of every access token of another portal presented here (must never happen). */
+  onForeignToken: () => void
 }
 
 /**
@@ -51,6 +55,10 @@ export function authenticate(route: RestRoute, authParam: unknown, config: AuthC
     return { kind: 'webhook', userId: config.webhookUserId }
   }
   const grant = config.tokens.lookup(stringParam(authParam) ?? '') ?? fail('NO_AUTH_FOUND')
+  if (grant.memberId !== config.memberId) {
+    config.onForeignToken()
+    fail('NO_AUTH_FOUND')
+  }
   if (grant.expiresAt <= config.nowS()) fail('expired_token')
-  return { kind: 'oauth', userId: grant.userId, clientId: grant.clientId }
+  return { kind: 'oauth', userId: grant.userId, clientId: grant.clientId, applicationToken: grant.applicationToken }
 }

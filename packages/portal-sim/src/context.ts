@@ -4,7 +4,9 @@ import type { Params } from './types.js'
 import type { World } from './world.js'
 
 /** Who is calling: the incoming-webhook user, or an OAuth app acting for a user. */
-export type AuthContext = { kind: 'webhook'; userId: number } | { kind: 'oauth'; userId: number; clientId: string }
+export type AuthContext =
+  | { kind: 'webhook'; userId: number }
+  | { kind: 'oauth'; userId: number; clientId: string; applicationToken?: string | undefined }
 
 /** Facts about the portal that responses and events carry. */
 export interface PortalEnv {

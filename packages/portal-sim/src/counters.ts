@@ -3,7 +3,15 @@ import type { PortalStats } from './types.js'
 /** The request-level counters behind `portal.stats()` (the rest of it comes from the read ledger and the bucket). */
 export type Counters = Pick<
   PortalStats,
-  'requests' | 'byMethod' | 'batches' | 'rejected503' | 'rejected429' | 'rejected401' | 'faults' | 'droppedConnections'
+  | 'requests'
+  | 'byMethod'
+  | 'batches'
+  | 'rejected503'
+  | 'rejected429'
+  | 'rejected401'
+  | 'faults'
+  | 'droppedConnections'
+  | 'foreignTokens'
 >
 
 /** Fresh zeroed counters. */
@@ -17,6 +25,7 @@ export function newCounters(): Counters {
     rejected401: 0,
     faults: {},
     droppedConnections: 0,
+    foreignTokens: 0,
   }
 }
 

@@ -1,4 +1,7 @@
 /** The simulated Bitrix24 portal: start it, drive it, inspect it, and point a service at it. */
+export type { AppInstall } from './app-install.js'
+export { type OAuthServer, startOAuthServer } from './oauth-server.js'
+export type { OAuthTokens } from './oauth-tokens.js'
 export { type Portal, startPortal } from './portal.js'
 export {
   type PortalWithBot,

@@ -6,10 +6,10 @@ import type { OAuthTokens } from './oauth-tokens.js'
 import { stringParam } from './params.js'
 import type { RecordedRequest } from './types.js'
 
-/** What the token endpoint works with. */
+/** What the token endpoint works with (`env`: the server's own address). */
 export interface OAuthDeps {
   tokens: OAuthTokens
-  env: PortalEnv
+  env: Pick<PortalEnv, 'url'>
   nowS: () => number
   requests: RecordedRequest[]
 }
@@ -54,10 +54,10 @@ export async function handleOAuthToken(deps: OAuthDeps, req: IncomingMessage, re
     expires: grant.expiresAt,
     expires_in: 3600,
     scope: grant.scope,
-    domain: deps.env.domain,
+    domain: new URL(grant.clientEndpoint ?? `${deps.env.url}/rest/`).host,
     server_endpoint: `${deps.env.url}/rest/`,
     status: 'L',
-    client_endpoint: `${deps.env.url}/rest/`,
+    client_endpoint: grant.clientEndpoint ?? `${deps.env.url}/rest/`,
     member_id: grant.memberId,
     user_id: grant.userId,
     refresh_token: grant.refreshToken,

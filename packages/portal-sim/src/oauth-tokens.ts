@@ -10,6 +10,10 @@ export interface OAuthGrant {
   memberId: string
   userId: number
   scope: string
+  /** The REST endpoint of the grant's portal (`<portal.url>/rest/`), as the OAuth server answers it. */
+  clientEndpoint: string | undefined
+  /** The app install's `application_token` (what the app's events carry), when the grant came from an install. */
+  applicationToken: string | undefined
 }
 
 /** Why a refresh was refused, as Bitrix24's OAuth server names it. */
@@ -17,14 +21,17 @@ export type RefreshFailure = 'invalid_grant' | 'invalid_client'
 
 const token = (): string => randomBytes(16).toString('hex')
 
-/** Access and refresh tokens of OAuth apps, with client secrets for `/oauth/token/`. */
+/**
+ * Access and refresh tokens of OAuth apps, with client secrets for `/oauth/token/`. One instance may be shared by an
+ * OAuth server and several portals (as Bitrix24's one OAuth server serves every portal): each grant knows its portal.
+ */
 export class OAuthTokens {
   readonly #byAccess = new Map<string, OAuthGrant>()
   readonly #byRefresh = new Map<string, OAuthGrant>()
   readonly #secrets = new Map<string, string>()
 
   /** Registers a grant (and the app's secret when given). */
-  add(spec: OAuthTokenSpec, memberId: string): OAuthGrant {
+  add(spec: OAuthTokenSpec, memberId: string, clientEndpoint?: string): OAuthGrant {
     const grant: OAuthGrant = {
       accessToken: spec.accessToken,
       refreshToken: spec.refreshToken ?? token(),
@@ -33,11 +40,18 @@ export class OAuthTokens {
       memberId: spec.memberId ?? memberId,
       userId: spec.userId ?? 1,
       scope: spec.scope ?? 'imbot,im',
+      clientEndpoint,
+      applicationToken: spec.applicationToken,
     }
     if (spec.clientSecret !== undefined) this.#secrets.set(spec.clientId, spec.clientSecret)
     this.#byAccess.set(grant.accessToken, grant)
     this.#byRefresh.set(grant.refreshToken, grant)
     return grant
+  }
+
+  /** Ends every refresh token of a portal (as after 180 days unused): refreshes then get `invalid_grant`. */
+  expireRefreshTokens(memberId: string): void {
+    for (const [key, grant] of this.#byRefresh) if (grant.memberId === memberId) this.#byRefresh.delete(key)
   }
 
   /** Finds the grant of an access token. */

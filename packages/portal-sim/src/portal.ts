@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { type AppInstall, installApp, uninstallEvent } from './app-install.js'
 import { parseRestPath } from './auth.js'
 import type { PortalEnv } from './context.js'
 import { newCounters } from './counters.js'
@@ -66,6 +67,12 @@ export interface Portal {
   getBot(botId: number): SimBot | undefined
   /** Makes an OAuth access token (and its refresh token) valid. */
   addOAuthToken(spec: OAuthTokenSpec): void
+  /** An administrator installs an OAuth app: a fresh grant and the `ONAPPINSTALL` event to post (see `app-install.ts`). */
+  installApp(spec: { clientId: string; clientSecret?: string; userId?: number }): AppInstall
+  /** The `ONAPPUNINSTALL` event of the install whose application token is given. */
+  uninstallEvent(applicationToken: string): AppInstall['event']
+  /** Looks a bot up by its code. */
+  findBot(code: string): SimBot | undefined
   /** A user writes to a bot; returns the message ids and the webhook-shaped `ONIMBOTV2MESSAGEADD`. */
   userSends(spec: UserSendsSpec): UserSendsResult
   /** `userSends`, then POSTs the event to the bot's `webhookUrl` (or `options.url`) like Bitrix24 would. */
@@ -119,7 +126,7 @@ export async function startPortal(options: PortalOptions = {}): Promise<Portal> 
   world.ensureUser(webhookUserId)
   const queues = new EventQueues()
   const ledger = new ReadLedger()
-  const tokens = new OAuthTokens()
+  const tokens = options.oauthTokens ?? new OAuthTokens()
   const faults = new FaultQueue()
   const bucket = new LeakyBucket(options.burst ?? 50, options.drainPerSec ?? 2, clock)
   const operating = new OperatingTimeTracker(options.operatingLimitS ?? 480, clock)
@@ -136,7 +143,16 @@ export async function startPortal(options: PortalOptions = {}): Promise<Portal> 
   const overlap = new ReadOverlap()
   const restDeps = {
     engine,
-    authConfig: { webhookUserId, webhookSecret, tokens, nowS },
+    authConfig: {
+      webhookUserId,
+      webhookSecret,
+      tokens,
+      nowS,
+      memberId: env.memberId,
+      onForeignToken: () => {
+        engine.counters.foreignTokens += 1
+      },
+    },
     bucket,
     faults,
     latency: options.latencyMs ?? 0,
@@ -191,8 +207,13 @@ export async function startPortal(options: PortalOptions = {}): Promise<Portal> 
     },
     getBot: (botId) => world.bots.get(botId),
     addOAuthToken(spec) {
-      tokens.add(spec, env.memberId)
+      const grant = tokens.add(spec, env.memberId, `${env.url}/rest/`)
+      for (const bot of world.bots.values())
+        if (bot.accessToken === grant.accessToken) bot.refreshToken = grant.refreshToken
     },
+    installApp: (spec) => installApp(tokens, env, { ...spec, nowS: nowS() }),
+    uninstallEvent: (applicationToken) => uninstallEvent(env, applicationToken, nowS()),
+    findBot: (code) => world.findBotByCode(code),
     userSends: (spec) => userSends(actions, spec),
     async userSendsAndDeliver(spec, deliverOptions = {}) {
       const sent = userSends(actions, spec)

@@ -1,3 +1,4 @@
+import type { OAuthTokens } from './oauth-tokens.js'
 import type { TlsMaterial } from './tls.js'
 
 /** Parameters of one REST call after parsing (JSON body, form body or a batch command's query string). */
@@ -39,6 +40,8 @@ export interface PortalOptions {
   clock?: () => number
   /** Reuse a certificate instead of generating one. */
   tls?: TlsMaterial
+  /** The OAuth grants to check tokens against: share an `OAuthServer`'s so that it serves this portal too. */
+  oauthTokens?: OAuthTokens
 }
 
 /** The fault kinds `portal.inject` can serve. */
@@ -115,6 +118,8 @@ export interface PortalStats {
   faults: Partial<Record<FaultKind, number>>
   /** Connections destroyed while the portal was down. */
   droppedConnections: number
+  /** REST calls authorised with an access token granted for another portal. Must stay 0. */
+  foreignTokens: number
   /** Successful `imbot.v2.Chat.Message.read` calls. */
   reads: number
   /** Successful reads that marked nothing new. */
@@ -143,6 +148,8 @@ export interface SimBot {
   applicationToken: string
   /** The callback token sent as `data.bot.auth.access_token`. */
   accessToken: string
+  /** Sent as `data.bot.auth.refresh_token` when set (an OAuth grant was added for `accessToken`). */
+  refreshToken?: string | undefined
 }
 
 /** What `portal.addBot` accepts. */
@@ -168,6 +175,8 @@ export interface OAuthTokenSpec {
   memberId?: string
   userId?: number
   scope?: string
+  /** The install's `application_token`: bots the grant registers send it in their events. */
+  applicationToken?: string
 }
 
 /** A queued fetch-mode event as `imbot.v2.Event.get` returns it. */

@@ -48,6 +48,7 @@ export function envelopeFor(env: PortalEnv, bot: SimBot): EnvelopeOptions {
     memberId: env.memberId,
     clientEndpoint: `${env.url}/rest/`,
     serverEndpoint: `${env.url}/rest/`,
+    ...(bot.refreshToken === undefined ? {} : { botAuth: { refresh_token: bot.refreshToken } }),
   }
 }
 

@@ -61,7 +61,6 @@ describe('portal authentication and routing', () => {
       clientId: 'app',
       clientSecret: 's',
       expiresAt: nowS() - 1,
-      memberId: 'm1',
     })
     const form = 'grant_type=refresh_token&client_id=app&client_secret=s&refresh_token=r1'
     const options = { ca: portal.caPem, contentType: 'application/x-www-form-urlencoded' }
@@ -71,7 +70,7 @@ describe('portal authentication and routing', () => {
     expect(grant).toMatchObject({
       expires_in: 3600,
       status: 'L',
-      member_id: 'm1',
+      member_id: portal.memberId,
       user_id: 1,
       client_endpoint: `${portal.url}/rest/`,
       server_endpoint: `${portal.url}/rest/`,
@@ -86,6 +85,13 @@ describe('portal authentication and routing', () => {
       status: 401,
       json: { error: 'invalid_client' },
     })
+  })
+
+  it('refuses and counts an access token granted for another portal', async () => {
+    portal.addOAuthToken({ accessToken: 'elsewhere', clientId: 'app', expiresAt: nowS() + 600, memberId: 'other' })
+    const res = await callOAuth(portal, 'imbot.v2.Revision.get', 'elsewhere')
+    expect(res).toMatchObject({ status: 401, json: { error: 'NO_AUTH_FOUND' } })
+    expect(portal.stats().foreignTokens).toBe(1)
   })
 
   it('answers an unknown method with 404 ERROR_METHOD_NOT_FOUND', async () => {

@@ -4,7 +4,7 @@
  * @see https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-register.html
  */
 import { randomBytes } from 'node:crypto'
-import { EVENTS_PATH } from '../../events/events-path.js'
+import { eventsUrl } from '../../events/events-path.js'
 import { parseCommandArgs } from '../args.js'
 import type { CliContext } from '../context.js'
 import { CliFailure, usageError } from '../io.js'
@@ -19,6 +19,8 @@ interface BotAnswer {
   }
 }
 
+export { eventsUrl }
+
 /** A random botToken of 40 characters (the portal's maximum), from node:crypto. */
 export function generateBotToken(): string {
   return randomBytes(30).toString('base64url')
@@ -27,12 +29,6 @@ export function generateBotToken(): string {
 /** A random secret path segment for `B24_EVENTS_SECRET` (32 characters of A-Z, a-z, 0-9, `-`, `_`). */
 export function generateEventsSecret(): string {
   return randomBytes(24).toString('base64url')
-}
-
-/** The events URL to register: `<base>/bitrix24/events/<secret>` (`base` may already end in the events path). */
-export function eventsUrl(base: string, secret: string): string {
-  const trimmed = base.replace(/\/+$/, '')
-  return trimmed.endsWith(EVENTS_PATH) ? `${trimmed}/${secret}` : `${trimmed}${EVENTS_PATH}/${secret}`
 }
 
 /** Registers the bot and prints the environment lines. */

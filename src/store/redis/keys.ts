@@ -34,6 +34,8 @@ export interface RedisKeys {
   readonly seenSeq: string
   /** Hash: offset name -> value (fetch mode). */
   readonly offsets: string
+  /** Hash: OAuth portal `member_id` -> its sealed install record (tokens encrypted before they get here). */
+  readonly tenants: string
   /** String with expiry: `owner|token` of the replica reading the dialog. */
   lease(ref: DialogRef): string
   /** Hash with expiry: a portal's shared leaky bucket and holds. */
@@ -51,6 +53,7 @@ export function redisKeys(prefix: string = DEFAULT_KEY_PREFIX): RedisKeys {
     seen: `${prefix}s`,
     seenSeq: `${prefix}q`,
     offsets: `${prefix}o`,
+    tenants: `${prefix}t`,
     lease: (ref) => `${prefix}L:${dialogField(ref)}`,
     limiter: (portal) => `${prefix}l:${portal}`,
     poller: (name) => `${prefix}P:${name}`,

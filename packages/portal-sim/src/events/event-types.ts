@@ -19,6 +19,8 @@ export interface BotAuth {
   member_id: string
   user_id: string
   application_token: string
+  /** Present when the app's grant has one (real events carry it; the docs' example abbreviates it away). */
+  refresh_token?: string
 }
 
 /** The top-level `auth` of a v2 webhook: `application_token` here is the one to verify. */

@@ -50,7 +50,9 @@ export const botRegister: MethodHandler = (ctx, params) => {
     type,
     name,
     workPosition: stringParam(objectParam(fields.properties)?.workPosition) ?? '',
-    applicationToken: randomBytes(16).toString('hex'),
+    // An OAuth app's bot sends the app install's application_token; a webhook-auth bot a synthetic one of its own.
+    applicationToken:
+      (ctx.auth.kind === 'oauth' ? ctx.auth.applicationToken : undefined) ?? randomBytes(16).toString('hex'),
     accessToken: randomBytes(24).toString('hex'),
   }
   ctx.world.addBot(bot)

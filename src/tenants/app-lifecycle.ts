@@ -1,0 +1,68 @@
+/**
+ * The app's own events in OAuth mode. `ONAPPINSTALL` (tokens in `auth`, `data` only `{VERSION, LANGUAGE_ID}`): the
+ * portal is attributed by the OAuth server's answer, its record stored with the install's `application_token`,
+ * and the bot registered there with `imbot.v2.Bot.register` (idempotent per code); a redelivery (same token)
+ * changes nothing. `ONAPPUNINSTALL`, checked against the stored token, forgets the portal and all its state.
+ * @see https://apidocs.bitrix24.com/api-reference/common/events/on-app-install.html
+ */
+import type { Logger } from 'pino'
+import { objectAt, optString } from '../events/coerce.js'
+import { parseAuth } from '../events/parse-event.js'
+import type { OAuthTenants } from './oauth-tenants.js'
+
+/** The bot every install registers (from configuration). */
+export interface InstallBot {
+  readonly code: string
+  readonly name: string
+  /** The public events URL (with the secret path); undefined: the bot is not registered by the service. */
+  readonly webhookUrl: string | undefined
+}
+
+/** What became of an app event. */
+export type AppEventOutcome = { readonly outcome: 'accepted' } | { readonly outcome: 'duplicate' }
+
+/** Handles an app event body; undefined when the body is not `ONAPPINSTALL` / `ONAPPUNINSTALL`. */
+export type AppEventHandler = (body: unknown) => Promise<AppEventOutcome> | undefined
+
+/** Builds the app event handler over the OAuth portals. */
+export function appLifecycle(
+  tenants: Pick<OAuthTenants, 'attribute' | 'forget'>,
+  bot: InstallBot,
+  log: Logger,
+): AppEventHandler {
+  const install = async (auth: ReturnType<typeof parseAuth>): Promise<AppEventOutcome> => {
+    const { entry, fresh } = await tenants.attribute(auth?.memberId, auth?.applicationToken, auth?.refreshToken)
+    if (!fresh) return { outcome: 'duplicate' }
+    if (bot.webhookUrl === undefined) {
+      log.warn(
+        { portal: entry.key },
+        'app installed; B24_PUBLIC_URL is unset, so register the bot on the portal yourself',
+      )
+      return { outcome: 'accepted' }
+    }
+    const fields = {
+      code: bot.code,
+      type: 'bot',
+      eventMode: 'webhook',
+      webhookUrl: bot.webhookUrl,
+      properties: { name: bot.name },
+    }
+    const answer = await entry.port.call({ method: 'imbot.v2.Bot.register', params: { fields } })
+    if (answer.ok) log.info({ portal: entry.key, code: bot.code }, 'app installed: bot registered')
+    else log.error({ portal: entry.key, code: answer.error.code }, 'app installed, but the bot could not be registered')
+    return { outcome: 'accepted' }
+  }
+
+  return (body) => {
+    if (typeof body !== 'object' || body === null) return undefined
+    const fields: Record<string, unknown> = { ...body }
+    const name = optString(fields, 'event')?.toUpperCase()
+    if (name !== 'ONAPPINSTALL' && name !== 'ONAPPUNINSTALL') return undefined
+    const auth = parseAuth(objectAt(fields, 'auth'))
+    if (name === 'ONAPPINSTALL') return install(auth)
+    const memberId = auth?.memberId ?? ''
+    return tenants
+      .forget(memberId, auth?.applicationToken)
+      .then((forgotten): AppEventOutcome => ({ outcome: forgotten ? 'accepted' : 'duplicate' }))
+  }
+}

@@ -1,0 +1,254 @@
+/**
+ * The portals of an OAuth app, one per `member_id`, that no event can confuse. An event is attributed to a portal
+ * only when its `auth.application_token` matches the one stored for that portal (constant time), or when the
+ * configured OAuth server, asked with the event's refresh token, answers that the tokens belong to the portal the
+ * event names. The portal's REST endpoint and tokens then come from that answer, never from the event body, so an
+ * event can neither move a portal's calls to another host nor hand its tokens to another portal. Records are kept
+ * sealed in the state store, so a restart needs no event to reach a portal again.
+ */
+import type { Logger } from 'pino'
+import type { RefreshedGrant } from '../bitrix/oauth-server.js'
+import { RestCallError } from '../bitrix/rest-call-error.js'
+import { HttpError } from '../errors.js'
+import type { BotEvent } from '../events/types.js'
+import { safeEqual } from '../events/verify.js'
+import type { BuildPortal, PortalConnection, PortalEntry, PortalRegistry } from '../reads/portal-registry.js'
+import type { StateStore } from '../store/state-store.js'
+import { decodeTenant, encodeTenant, type TenantRecord, type TenantTokens } from './tenant-record.js'
+import type { TokenBox } from './token-box.js'
+
+/** What the OAuth portals need. */
+export interface OAuthTenantsOptions {
+  readonly store: StateStore
+  readonly box: TokenBox
+  /** The refresh grant at the configured OAuth server (the trusted answer). */
+  readonly refresh: (refreshToken: string) => Promise<RefreshedGrant>
+  /** Builds a portal's client from a trusted record; `onTokens` is told of each token set it starts using. */
+  readonly connect: (record: TenantRecord, onTokens: (tokens: TenantTokens) => void) => PortalConnection
+  readonly build: BuildPortal
+  readonly log: Logger
+  /**
+   * Most portals kept in memory (default 1000): beyond it the least recently used portal with no pending read is
+   * evicted, and reloaded from its stored record on its next event (no OAuth server call).
+   */
+  readonly maxInMemory?: number
+}
+
+/** The OAuth registry: `admit` before `forEvent`. */
+export interface OAuthTenants extends PortalRegistry {
+  /** Attributes the event to its portal or rejects it (`HttpError` 400/401/403/503); keeps nothing of a rejected one. */
+  admit(event: BotEvent): Promise<void>
+  /** The entry of a stored portal, connected from its record; undefined when none (or it no longer opens). */
+  restore(memberId: string): PortalEntry | undefined
+  /**
+   * The portal's entry when `presented` matches its stored application token, else once its refresh token verifies
+   * with the OAuth server (then `fresh`, its record replaced); rejects like `admit`.
+   */
+  attribute(
+    memberId: string | undefined,
+    presented: string | undefined,
+    refreshToken: string | undefined,
+  ): Promise<{ entry: PortalEntry; fresh: boolean }>
+  /** Forgets a portal whose stored application token `presented` matches (false when unknown); else 401. */
+  forget(memberId: string, presented: string | undefined): Promise<boolean>
+}
+
+interface Live {
+  record: TenantRecord
+  entry: PortalEntry
+  connection: PortalConnection
+}
+
+/** The `member_id` an event names (the bot's tokens', else the envelope's). */
+export function claimedPortal(event: BotEvent): string | undefined {
+  return event.bot.auth?.memberId ?? event.portal.memberId
+}
+
+const validEndpoint = (url: string | undefined): url is string => {
+  if (url === undefined || !/^https:\/\/[^/\s]+/.test(url)) return false
+  return URL.canParse(url)
+}
+
+/** Builds the OAuth portals over the state store. */
+export function oauthTenants(options: OAuthTenantsOptions): OAuthTenants {
+  const { store, box, log } = options
+  const live = new Map<string, Live>()
+  const verifying = new Map<string, Promise<Live>>()
+
+  const save = (record: TenantRecord): Promise<void> =>
+    store.saveTenant(record.memberId, box.seal(record.memberId, encodeTenant(record))).catch((err: unknown) => {
+      log.error(
+        { err, portal: record.memberId },
+        'could not store the portal record: it is verified again after a restart',
+      )
+    })
+
+  const connect = (record: TenantRecord): Live => {
+    const known = live.get(record.memberId)
+    if (known !== undefined && known.record.clientEndpoint === record.clientEndpoint) {
+      known.record = record
+      known.connection.update({ ...tokenAuth(record) })
+      return known
+    }
+    const connection = options.connect(record, (tokens) => {
+      // Only the tokens change: the rest (a reinstall's application token included) is the live record's.
+      const next = { ...created.record, ...tokens }
+      created.record = next
+      if (live.get(record.memberId) === created) void save(next)
+    })
+    const entry = options.build(record.memberId, connection.port)
+    const created: Live = { record, entry, connection }
+    live.set(record.memberId, created)
+    evict()
+    log.info({ portal: record.memberId, host: connection.port.portal }, 'OAuth portal connected')
+    return created
+  }
+
+  const stored = (memberId: string): TenantRecord | undefined => {
+    const sealed = store.tenant(memberId)
+    if (sealed === undefined) return undefined
+    const plain = box.open(memberId, sealed)
+    const record = plain === undefined ? undefined : decodeTenant(plain)
+    if (record === undefined || record.memberId !== memberId) {
+      log.warn(
+        { portal: memberId },
+        'stored portal record does not open (B24_TOKEN_KEY changed?): dropped; the portal is verified again on its next event',
+      )
+      store.removeTenant(memberId).catch(() => {})
+      return undefined
+    }
+    return record
+  }
+
+  const maxInMemory = options.maxInMemory ?? 1000
+  /** Evicts least recently used idle portals beyond the bound (`live` is kept in use order). */
+  const evict = (): void => {
+    if (live.size <= maxInMemory) return
+    for (const [memberId, l] of live) {
+      if (live.size <= maxInMemory) return
+      if (l.entry.reads.pendingDialogs > 0 || l.entry.gate.snapshot().inFlight > 0) continue
+      live.delete(memberId)
+    }
+  }
+
+  const known = (memberId: string): Live | undefined => {
+    const l = live.get(memberId)
+    if (l !== undefined) {
+      live.delete(memberId)
+      live.set(memberId, l)
+      return l
+    }
+    const record = stored(memberId)
+    return record === undefined ? undefined : connect(record)
+  }
+
+  const verify = async (
+    refreshToken: string | undefined,
+    claimed: string,
+    applicationToken: string | undefined,
+  ): Promise<Live> => {
+    if (refreshToken === undefined || refreshToken === '') throw new HttpError('PORTAL_UNVERIFIED')
+    let grant: RefreshedGrant
+    try {
+      grant = await options.refresh(refreshToken)
+    } catch (err) {
+      if (err instanceof RestCallError && err.status >= 400 && err.status < 500) {
+        throw new HttpError('PORTAL_UNVERIFIED', { cause: err })
+      }
+      log.warn({ err, portal: claimed }, 'the OAuth server could not verify a portal')
+      throw new HttpError('OAUTH_SERVER_UNAVAILABLE', { cause: err })
+    }
+    if (grant.memberId !== claimed) {
+      log.warn({ portal: claimed, tokensOf: grant.memberId }, 'event refused: its tokens belong to another portal')
+      throw new HttpError('PORTAL_MISMATCH')
+    }
+    if (!validEndpoint(grant.clientEndpoint)) {
+      log.warn({ portal: claimed }, 'the OAuth server named no usable client_endpoint for the portal')
+      throw new HttpError('OAUTH_SERVER_UNAVAILABLE')
+    }
+    const record: TenantRecord = {
+      memberId: claimed,
+      clientEndpoint: grant.clientEndpoint,
+      applicationToken: applicationToken ?? '',
+      accessToken: grant.accessToken,
+      refreshToken: grant.refreshToken,
+      expires: grant.expires,
+    }
+    // Durable before the 200, so an acknowledged install survives a crash.
+    await save(record)
+    const connected = connect(record)
+    log.info({ portal: claimed }, 'OAuth portal verified with the OAuth server')
+    return connected
+  }
+
+  const presentedMatches = (l: Live | undefined, presented: string | undefined): boolean => {
+    return (
+      l !== undefined &&
+      presented !== undefined &&
+      l.record.applicationToken !== '' &&
+      safeEqual(presented, l.record.applicationToken)
+    )
+  }
+
+  /** The portal's entry once `presented` matches its record or its tokens verify; `fresh` when they had to. */
+  const attribute = async (
+    claimed: string | undefined,
+    presented: string | undefined,
+    refreshToken: string | undefined,
+  ): Promise<{ entry: PortalEntry; fresh: boolean }> => {
+    if (claimed === undefined || claimed === '' || claimed.includes('|')) throw new HttpError('MALFORMED_AUTH')
+    const inFlight = verifying.get(claimed)
+    if (inFlight !== undefined) await inFlight.catch(() => {})
+    // A verified portal's calls use only tokens the OAuth server issued (refreshed when they expire); an event's
+    // own tokens are used once, to verify a portal that has no matching record.
+    const current = known(claimed)
+    if (current !== undefined && presentedMatches(current, presented)) return { entry: current.entry, fresh: false }
+    const run = verify(refreshToken, claimed, presented)
+    verifying.set(claimed, run)
+    try {
+      return { entry: (await run).entry, fresh: true }
+    } finally {
+      if (verifying.get(claimed) === run) verifying.delete(claimed)
+    }
+  }
+
+  return {
+    async admit(event) {
+      const presented = event.portal.applicationToken ?? event.bot.auth?.applicationToken
+      await attribute(claimedPortal(event), presented, event.bot.auth?.refreshToken)
+    },
+    attribute,
+    async forget(memberId, presented) {
+      const current = known(memberId)
+      if (current === undefined) return false
+      if (!presentedMatches(current, presented)) throw new HttpError('PORTAL_UNVERIFIED')
+      live.delete(memberId)
+      await store.removeTenant(memberId)
+      log.info({ portal: memberId }, 'OAuth portal forgotten: the app was uninstalled')
+      return true
+    },
+    forEvent(event) {
+      const claimed = claimedPortal(event)
+      return claimed === undefined ? undefined : live.get(claimed)?.entry
+    },
+    entries: () => [...live.values()].map((l) => l.entry),
+    restore: (memberId) => known(memberId)?.entry,
+  }
+}
+
+/** A record's tokens in the shape a connection adopts. */
+function tokenAuth(record: TenantRecord) {
+  return {
+    accessToken: record.accessToken,
+    refreshToken: record.refreshToken,
+    expires: record.expires,
+    clientEndpoint: record.clientEndpoint,
+    serverEndpoint: undefined,
+    memberId: record.memberId,
+    domain: undefined,
+    userId: undefined,
+    scope: undefined,
+    status: undefined,
+    applicationToken: undefined,
+  }
+}

@@ -1,0 +1,34 @@
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { type OAuthWorld, startOAuthWorld } from '../support/oauth-world.js'
+
+let world: OAuthWorld | undefined
+afterEach(async () => {
+  await world?.close()
+  world = undefined
+})
+
+describe('per-portal capacity (real SDK, HTTPS)', () => {
+  it('answers 503 to a new dialog of the portal at its bound while another portal keeps reading', async () => {
+    world = await startOAuthWorld({ env: { MAX_PENDING_DIALOGS: '1' } })
+    const w = world
+    const { a, b } = w
+    // Portal A is verified, then goes down: its one pending dialog fills its bound.
+    await a.portal.userSendsAndDeliver({ botId: a.bot.id, dialogId: '27' }, { url: w.eventsUrl })
+    await vi.waitFor(() => expect(a.portal.readState(a.bot.id, '27').unread).toBe(0))
+    a.portal.setDown(true)
+    const stuck = await a.portal.userSendsAndDeliver({ botId: a.bot.id, dialogId: '27' }, { url: w.eventsUrl })
+    expect(stuck.delivery.status).toBe(200)
+    const full = await a.portal.userSendsAndDeliver({ botId: a.bot.id, dialogId: '28' }, { url: w.eventsUrl })
+    expect(full.delivery.status).toBe(503)
+    expect(JSON.parse(full.delivery.body)).toMatchObject({ error: 'OVERLOADED' })
+
+    for (const dialogId of ['27', '28']) {
+      const sent = await b.portal.userSendsAndDeliver({ botId: b.bot.id, dialogId }, { url: w.eventsUrl })
+      expect(sent.delivery.status).toBe(200)
+      await vi.waitFor(() => expect(b.portal.readState(b.bot.id, dialogId).unread).toBe(0))
+    }
+    a.portal.setDown(false)
+    await vi.waitFor(() => expect(a.portal.readState(a.bot.id, '27').unread).toBe(0))
+    expect(w.foreignTokens()).toBe(0)
+  })
+})
