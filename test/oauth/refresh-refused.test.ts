@@ -8,7 +8,7 @@ afterEach(async () => {
 })
 
 describe('a refresh the OAuth server refuses (real SDK, HTTPS)', () => {
-  it('drops the read as a portal-wide auth failure instead of retrying it for ever', async () => {
+  it('pauses the portal on invalid_grant (a configuration error) instead of retrying the read for ever', async () => {
     world = await startOAuthWorld()
     const w = world
     const { portal, bot } = w.a
@@ -21,11 +21,13 @@ describe('a refresh the OAuth server refuses (real SDK, HTTPS)', () => {
     const before = w.oauth.requests.length
     const sent = await portal.userSendsAndDeliver({ botId: bot.id, dialogId: '27' }, { url: w.eventsUrl })
     expect(sent.delivery.status).toBe(200)
-    await vi.waitFor(() => expect(w.logs.join('')).toMatch(/"code":"invalid_grant".*"kind":"terminal-portal"/))
+    await vi.waitFor(() => expect(w.logs.join('')).toMatch(/"code":"invalid_grant".*"msg":"reads paused/))
     await w.service.idle()
     const refreshes = w.oauth.requests.length - before
     expect(refreshes).toBeGreaterThan(0)
     expect(refreshes).toBeLessThan(4)
     expect(w.foreignTokens()).toBe(0)
+    // Paused, not dropped: the read is still owed in the store.
+    expect(w.service.store.pendingReads().some((m) => m.dialogId === '27')).toBe(true)
   })
 })
