@@ -29,6 +29,7 @@ describe('loadConfig', () => {
       botId: 456,
       rateBurst: 50,
       ratePerSec: 2,
+      callReserve: 0.1,
     })
     expect(Object.isFrozen(config)).toBe(true)
   })

@@ -14,7 +14,14 @@ import { type ReadObserver, ReadScheduler } from './read-scheduler.js'
 /** The settings of a portal entry, as the config holds them. */
 export type PortalSettings = Pick<
   Config,
-  'authMode' | 'botToken' | 'readMethod' | 'rateBurst' | 'ratePerSec' | 'maxInFlight' | 'maxPendingDialogs'
+  | 'authMode'
+  | 'botToken'
+  | 'readMethod'
+  | 'rateBurst'
+  | 'ratePerSec'
+  | 'callReserve'
+  | 'maxInFlight'
+  | 'maxPendingDialogs'
 >
 
 /** What every portal entry is built with. */
@@ -44,6 +51,7 @@ export function portalEntryBuilder(options: PortalEntryOptions): BuildPortal {
     const gate = new PortalGate({
       burst: settings.rateBurst,
       perSec: settings.ratePerSec,
+      reserve: Math.round(settings.rateBurst * settings.callReserve),
       maxInFlight: settings.maxInFlight,
       ...(options.onGrant ? { onGrant: options.onGrant } : {}),
       ...now,

@@ -2,7 +2,8 @@
  * Coalesces reads per (bot, dialog) into watermarks and sends them through the portal gate. `imbot.v2.Chat.Message.read`
  * marks everything up to and including `messageId`, so a dialog needs one call for any number of messages:
  * at most one call is in flight per dialog, newer ids raise the watermark, and one follow-up carries the highest.
- * When reads pile up (slots busy or the bucket empty), up to 50 dialogs go in one `batch` (halt=0). A lower id than
+ * When the portal is busy, reads wait (briefly, see `read-pacing.ts`) to fill a `batch` of up to 50 dialogs (halt=0),
+ * so the rate budget is spent on full batches; while it is idle a read goes at once. A lower id than
  * one already confirmed is never sent. Ready dialogs are served oldest first. The per-dialog rules live in
  * `dialog-watermark.ts`; this file carries out their decisions: queueing, sending, logging and reporting.
  */
@@ -15,6 +16,7 @@ import type { PortalGate, SlotReport } from './portal-gate.js'
 import { BATCH_LIMIT, readSlotReport, sendReads } from './read-batch.js'
 import type { ReadObserver, ReadRequest } from './read-contract.js'
 import type { ReadMethod, ReadTarget } from './read-method.js'
+import { ArrivalRate, paceReads } from './read-pacing.js'
 import { ReadReporter, type SettledRead } from './read-reporter.js'
 import { ReadyQueue } from './ready-queue.js'
 
@@ -58,6 +60,10 @@ export class ReadScheduler {
   readonly #idle: Array<() => void> = []
   #batchAllowed = true
   #pumping = false
+  /** When the oldest ready dialog started waiting, and the timer that looks at the pace again. */
+  #waitingSince = 0
+  readonly #arrivals = new ArrivalRate()
+  #paceTimer: NodeJS.Timeout | undefined
   #portalError: RestError | undefined
 
   constructor(options: ReadSchedulerOptions) {
@@ -135,8 +141,12 @@ export class ReadScheduler {
 
   /** Carries out a watermark decision: queue the dialog, or forget it and remember its watermark. */
   #carryOut(key: string, next: Next): void {
-    if (next === 'queue' || next === 'front') this.#queue.add(key, next === 'front')
-    else if (next === 'done') this.#dialogs.retire(key)
+    if (next === 'queue' || next === 'front') {
+      const now = this.#now()
+      if (this.#queue.size === 0) this.#waitingSince = now
+      this.#arrivals.add(now)
+      this.#queue.add(key, next === 'front')
+    } else if (next === 'done') this.#dialogs.retire(key)
   }
 
   async #pump(): Promise<void> {
@@ -144,12 +154,15 @@ export class ReadScheduler {
     this.#pumping = true
     try {
       while (this.#queue.size > 0) {
-        const slot = await this.#gate.acquire(this.#readMethod.method)
+        if (!this.#paced()) return
+        const slot = await this.#gate.acquire(this.#readMethod.method, 'read')
         const keys = this.#queue.take(this.#batchAllowed ? BATCH_LIMIT : 1)
         if (keys.length === 0) {
           slot.done({ unused: true })
           continue
         }
+        // What is left was backlog behind a full batch: its hold starts now.
+        if (this.#queue.size > 0) this.#waitingSince = this.#now()
         void this.#send(keys).then((report) => {
           slot.done(report)
           // Settling may have re-queued dialogs (newer ids, retries): keep the loop going.
@@ -159,6 +172,29 @@ export class ReadScheduler {
     } finally {
       this.#pumping = false
     }
+  }
+
+  /** Whether the ready reads go out now; if not, looks again when the pacing rule says. */
+  #paced(): boolean {
+    const now = this.#now()
+    const decision = paceReads({
+      now,
+      ready: this.#queue.size,
+      recentReady: this.#arrivals.perSecond(now),
+      waitingSince: this.#waitingSince,
+      level: this.#gate.level(),
+      perSec: this.#gate.perSec,
+      batchLimit: this.#batchAllowed ? BATCH_LIMIT : 1,
+    })
+    if (decision.send) return true
+    if (this.#paceTimer === undefined) {
+      this.#paceTimer = setTimeout(() => {
+        this.#paceTimer = undefined
+        void this.#pump()
+      }, decision.waitMs)
+      this.#paceTimer.unref()
+    }
+    return false
   }
 
   /** Sends one request for the dialogs and settles each; never throws. */
