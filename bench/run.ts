@@ -1,97 +1,20 @@
 /**
  * `npm run bench`: runs the built service (`node dist/server.js`) as a separate process against the simulated portal
  * (leaky bucket on, realistic latency), drives it over HTTP keep-alive with autocannon, prints a table and writes
- * bench/results.json. Phases: intake vs a bare Fastify route, a 10,000-message burst, light load, memory.
+ * bench/results.json. Phases: intake vs a bare Fastify route, a 10,000-message burst, a flood of new dialogs and
+ * 2,000 messages over 40 dialogs against the physical limit (`budget-phases.ts`), light load, memory.
+ * BENCH_PHASES=flood,spread runs only the named phases.
  * BENCH_QUICK=1 shortens every phase (for a smoke run; its numbers are not the documented ones).
  */
 import { writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
-import { type Portal, type PortalOptions, startPortalWithBot } from '@b24-autoread/portal-sim'
-import autocannon from 'autocannon'
-import { type Child, freePort, startChild } from './processes.js'
+import { floodPhase, spreadPhase } from './budget-phases.js'
+import { freePort, startChild } from './processes.js'
 import { lastIds, type Message, median, mintMessages, percentile } from './workload.js'
+import { cannon, sleep, startWorld, stopWorld, waitAllRead } from './world.js'
 
 const QUICK = process.env.BENCH_QUICK === '1'
-const BOT_TOKEN = 'bench-bot-token-0123456789'
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const log = (text: string) => console.log(text)
-
-interface World {
-  portal: Portal
-  service: Child
-  botId: number
-  /** Closes the portal and removes its CA file and the service's state. */
-  close(): Promise<void>
-}
-
-async function startWorld(name: string, portalOptions: PortalOptions, env: Record<string, string> = {}) {
-  const sim = await startPortalWithBot({
-    portal: portalOptions,
-    bot: { code: 'bench', botToken: BOT_TOKEN },
-    dirPrefix: `b24-autoread-bench-${name}-`,
-  })
-  const port = await freePort()
-  const service = await startChild(
-    ['dist/server.js'],
-    { ...sim.env, PORT: String(port), LOG_LEVEL: 'info', NO_PROXY: '127.0.0.1,localhost', ...env },
-    port,
-    '/healthz',
-  )
-  return { portal: sim.portal, service, botId: sim.bot.id, close: sim.close } satisfies World
-}
-
-async function stopWorld(world: World) {
-  await world.service.stop()
-  await world.close()
-}
-
-/** Runs autocannon POSTing `bodies` in order (wrapping around), by duration or by amount. */
-function cannon(
-  url: string,
-  bodies: readonly string[],
-  opts: { connections: number; duration?: number; amount?: number; overallRate?: number },
-) {
-  let next = 0
-  return autocannon({
-    url: `${url}/bitrix24/events`,
-    connections: opts.connections,
-    pipelining: 1,
-    ...(opts.duration ? { duration: opts.duration } : {}),
-    ...(opts.amount ? { amount: opts.amount } : {}),
-    ...(opts.overallRate ? { overallRate: opts.overallRate } : {}),
-    requests: [
-      {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        setupRequest: (req) => {
-          const index = next++
-          return { ...req, body: bodies[index % bodies.length] as string }
-        },
-      },
-    ],
-  })
-}
-
-async function waitAllRead(
-  portal: Portal,
-  botId: number,
-  last: Map<string, number>,
-  timeoutMs: number,
-): Promise<number> {
-  const started = Date.now()
-  while (Date.now() - started < timeoutMs) {
-    let done = true
-    for (const [dialogId, id] of last) {
-      if (portal.readState(botId, dialogId).lastReadId < id) {
-        done = false
-        break
-      }
-    }
-    if (done) return Date.now()
-    await sleep(10)
-  }
-  return Number.NaN
-}
 
 // ---------------------------------------------------------------- intake
 async function intakePhase(store: 'lmdb' | 'memory') {
@@ -286,21 +209,19 @@ const machine = {
   quick: QUICK,
 }
 log(`b24-autoread benchmark on ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGb} GiB, Node ${machine.node}\n`)
-log('intake: ~1 KB form bodies at 50 connections, service vs a bare Fastify route (medians of alternating rounds)...')
-const intake = await intakePhase('lmdb')
-const intakeMemory = await intakePhase('memory')
-log('burst: 10,000 messages over 200 dialogs, as fast as possible...')
-const burst = await burstPhase()
-log('light load: 5 messages/s over 200 dialogs...')
-const light = [await lightPhase('standard'), await lightPhase('enterprise')]
-log(`memory: ${QUICK ? '20,000' : '100,000'} distinct dialogs pending...`)
-const memory = await memoryPhase()
-const results = { machine, intake: [intake, intakeMemory], burst, light, memory }
-writeFileSync('bench/results.json', `${JSON.stringify(results, null, 2)}\n`)
+// BENCH_PHASES=flood,spread,... runs only those phases (one at a time, as always); default: all of them.
+const only = process.env.BENCH_PHASES?.split(',').map((p) => p.trim())
+const wanted = (phase: string) => only === undefined || only.includes(phase)
+type Row = [string, string, string, string]
+const rows: Row[] = []
+const results: Record<string, unknown> = { machine }
 
-const rows: Array<[string, string, string, string]> = [
-  ...[intake, intakeMemory].flatMap(
-    (i): Array<[string, string, string, string]> => [
+if (wanted('intake')) {
+  log('intake: ~1 KB form bodies at 50 connections, service vs a bare Fastify route (medians of alternating rounds)...')
+  const intake = [await intakePhase('lmdb'), await intakePhase('memory')]
+  results.intake = intake
+  for (const i of intake) {
+    rows.push(
       [
         'intake',
         `events/s accepted, ${i.store} store (median)`,
@@ -308,47 +229,107 @@ const rows: Array<[string, string, string, string]> = [
         i.ratio >= 0.8 ? 'met (>= 0.8)' : 'NOT met (>= 0.8)',
       ],
       ['intake', `non-2xx answers, ${i.store} store`, String(i.serviceNon2xx), i.serviceNon2xx === 0 ? 'ok' : 'errors'],
+    )
+  }
+}
+if (wanted('burst')) {
+  log('burst: 10,000 messages over 200 dialogs, as fast as possible...')
+  const burst = await burstPhase()
+  results.burst = burst
+  rows.push(
+    ['burst', 'REST requests for 10,000 messages', `${burst.restRequests} (${burst.batches} batches)`, ''],
+    [
+      'burst',
+      'rate-limit rejections',
+      String(burst.rateLimitRejections),
+      burst.rateLimitRejections === 0 ? 'met (0)' : 'NOT met (0)',
     ],
-  ),
-  ['burst', 'REST requests for 10,000 messages', `${burst.restRequests} (${burst.batches} batches)`, ''],
-  [
-    'burst',
-    'rate-limit rejections',
-    String(burst.rateLimitRejections),
-    burst.rateLimitRejections === 0 ? 'met (0)' : 'NOT met (0)',
-  ],
-  [
-    'burst',
-    's from last message to all read',
-    String(burst.secondsFromLastMessageToAllRead),
-    burst.secondsFromLastMessageToAllRead <= 5 ? 'met (<= 5 s)' : 'NOT met (<= 5 s)',
-  ],
-  [
-    'burst',
-    'fewer calls than one per message',
-    `${burst.fewerCallsThanOnePerMessage}x`,
-    burst.fewerCallsThanOnePerMessage >= 100 ? 'met (>= 100x)' : 'NOT met (>= 100x)',
-  ],
-  ['burst', 'id regressions', String(burst.regressions), burst.regressions === 0 ? 'ok' : 'BUG'],
-  ...light.map((l): [string, string, string, string] => [
-    'light',
-    `${l.plan}: p50 / p99 lag (portal ${l.portalLatencyMs} ms)`,
-    `${l.lagP50Ms} / ${l.lagP99Ms} ms, overhead ${l.overheadP50Ms} / ${l.overheadP99Ms} ms`,
-    l.overheadP99Ms <= 20 ? 'met (p99 overhead <= 20 ms)' : 'NOT met (p99 overhead <= 20 ms)',
-  ]),
-  [
-    'memory',
-    'peak RSS during the burst',
-    `${burst.peakRssMb} MB`,
-    burst.peakRssMb <= 200 ? 'met (<= 200 MB)' : 'NOT met',
-  ],
-  [
+    [
+      'burst',
+      's from last message to all read',
+      String(burst.secondsFromLastMessageToAllRead),
+      burst.secondsFromLastMessageToAllRead <= 5 ? 'met (<= 5 s)' : 'NOT met (<= 5 s)',
+    ],
+    [
+      'burst',
+      'fewer calls than one per message',
+      `${burst.fewerCallsThanOnePerMessage}x`,
+      burst.fewerCallsThanOnePerMessage >= 100 ? 'met (>= 100x)' : 'NOT met (>= 100x)',
+    ],
+    ['burst', 'id regressions', String(burst.regressions), burst.regressions === 0 ? 'ok' : 'BUG'],
+    [
+      'memory',
+      'peak RSS during the burst',
+      `${burst.peakRssMb} MB`,
+      burst.peakRssMb <= 200 ? 'met (<= 200 MB)' : 'NOT met',
+    ],
+  )
+}
+if (wanted('flood')) {
+  const seconds = QUICK ? 6 : 30
+  log(`flood: 200 new dialogs/s for ${seconds} s on the standard plan...`)
+  const f = await floodPhase(seconds)
+  results.flood = f
+  rows.push(
+    [
+      'flood',
+      `${f.dialogs} new dialogs at ${f.dialogsPerSecond}/s, ${f.plan}: last read vs the limit`,
+      `${f.lastReadS} s vs ideal ${f.idealS} s = ${f.ratioToLimit} of the limit (${f.restRequests} requests)`,
+      f.ratioToLimit >= 0.95 ? 'met (>= 0.95)' : 'NOT met (>= 0.95)',
+    ],
+    [
+      'flood',
+      'rate-limit rejections',
+      String(f.rateLimitRejections),
+      f.rateLimitRejections === 0 ? 'met (0)' : 'NOT met (0)',
+    ],
+  )
+}
+if (wanted('spread')) {
+  log('spread: 2,000 messages over 40 dialogs, as fast as possible, standard plan...')
+  const s = await spreadPhase()
+  results.spread = s
+  rows.push(
+    [
+      'spread',
+      `REST requests for ${s.messages} messages over ${s.dialogs} dialogs`,
+      `${s.restRequests} (the limit needs ${s.fewestRequests}); ${s.rateLimitRejections} rejections`,
+      s.restRequests <= 20 ? 'met (<= 20)' : 'NOT met (<= 20)',
+    ],
+    [
+      'spread',
+      's from last message to all read',
+      `${s.secondsFromLastMessageToAllRead} (all in by ${s.lastMessageS} s; ${s.ratioToLimit} of the limit)`,
+      s.secondsFromLastMessageToAllRead <= 3 ? 'met (<= 3 s)' : 'NOT met (<= 3 s)',
+    ],
+  )
+}
+if (wanted('light')) {
+  log('light load: 5 messages/s over 200 dialogs...')
+  const light = [await lightPhase('standard'), await lightPhase('enterprise')]
+  results.light = light
+  for (const l of light) {
+    rows.push([
+      'light',
+      `${l.plan}: p50 / p99 lag (portal ${l.portalLatencyMs} ms)`,
+      `${l.lagP50Ms} / ${l.lagP99Ms} ms, overhead ${l.overheadP50Ms} / ${l.overheadP99Ms} ms`,
+      l.overheadP99Ms <= 20 ? 'met (p99 overhead <= 20 ms)' : 'NOT met (p99 overhead <= 20 ms)',
+    ])
+  }
+}
+if (wanted('memory')) {
+  log(`memory: ${QUICK ? '20,000' : '100,000'} distinct dialogs pending...`)
+  const memory = await memoryPhase()
+  results.memory = memory
+  rows.push([
     'memory',
     `peak RSS, ${memory.dialogs} dialogs pending`,
     `${memory.peakRssMb} MB (pending ${memory.pendingDialogsAfter ?? '?'})`,
     memory.peakRssMb <= 200 ? 'met (<= 200 MB)' : 'NOT met',
-  ],
-]
+  ])
+}
+writeFileSync('bench/results.json', `${JSON.stringify(results, null, 2)}\n`)
+
 const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]?.length ?? 0)))
 log('')
 for (const row of rows) log(`| ${row.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`)

@@ -14,8 +14,9 @@ export interface PacingInput {
   readonly now: number
   /** Dialogs ready to be read. */
   readonly ready: number
-  /** Dialogs that became ready in about the last second (see `ArrivalRate`). */
+  /** Dialogs that became ready in about the last second (see `ArrivalRate`), and when the last one did. */
   readonly recentReady: number
+  readonly lastReadyAt: number
   /** When the oldest ready dialog started waiting. */
   readonly waitingSince: number
   /** Requests in the portal's bucket now (the client-side mirror, 0 = idle); drains at `perSec`. */
@@ -47,9 +48,11 @@ export function paceReads(input: PacingInput): PacingDecision {
   const idle = input.level <= IDLE_LEVEL && input.recentReady <= IDLE_ARRIVALS_PER_DRAIN * input.perSec
   if (idle) return { send: true }
   const holdEnds = input.waitingSince + holdMs(input.perSec)
-  if (input.now >= holdEnds) return { send: true }
+  // Nothing became ready for a quarter of the hold: the batch will not fill, holding only delays it.
+  const quietAt = input.lastReadyAt + holdMs(input.perSec) / 4
+  if (input.now >= holdEnds || input.now >= quietAt) return { send: true }
   const idleAt = input.now + (Math.max(0, input.level - IDLE_LEVEL) / input.perSec) * 1000
-  const wakeAt = idleAt > input.now ? Math.min(holdEnds, idleAt) : holdEnds
+  const wakeAt = Math.min(holdEnds, quietAt, idleAt > input.now ? idleAt : holdEnds)
   return { send: false, waitMs: Math.max(1, Math.ceil(wakeAt - input.now)) }
 }
 

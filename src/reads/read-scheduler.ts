@@ -62,6 +62,7 @@ export class ReadScheduler {
   #pumping = false
   /** When the oldest ready dialog started waiting, and the timer that looks at the pace again. */
   #waitingSince = 0
+  #lastReadyAt = 0
   readonly #arrivals = new ArrivalRate()
   #paceTimer: NodeJS.Timeout | undefined
   #portalError: RestError | undefined
@@ -145,6 +146,7 @@ export class ReadScheduler {
       const now = this.#now()
       if (this.#queue.size === 0) this.#waitingSince = now
       this.#arrivals.add(now)
+      this.#lastReadyAt = now
       this.#queue.add(key, next === 'front')
     } else if (next === 'done') this.#dialogs.retire(key)
   }
@@ -181,6 +183,7 @@ export class ReadScheduler {
       now,
       ready: this.#queue.size,
       recentReady: this.#arrivals.perSecond(now),
+      lastReadyAt: this.#lastReadyAt,
       waitingSince: this.#waitingSince,
       level: this.#gate.level(),
       perSec: this.#gate.perSec,

@@ -28,6 +28,12 @@ interface ConfirmedValue {
 
 const keyOf = (botId: number, dialogId: string): string => `${botId}|${dialogId}`
 
+/** The dialog of a mirror key (the bot id is digits, so the first `|` ends it). */
+function markOf(key: string, messageId: number): DialogMark {
+  const bar = key.indexOf('|')
+  return { botId: Number(key.slice(0, bar)), dialogId: key.slice(bar + 1), messageId }
+}
+
 function dialogKey(key: unknown): DialogKey | undefined {
   if (!Array.isArray(key) || key.length !== 2) return undefined
   const [botId, dialogId] = key as unknown[]
@@ -49,8 +55,11 @@ export class LmdbStore implements StateStore {
   readonly #confirmedDb: Database<ConfirmedValue, DialogKey>
   readonly #seenDb: Database<string, number>
   readonly #metaDb: Database<number, string>
-  /** Mirror of the pending watermarks, so raising and clearing need no read of uncommitted data. */
-  readonly #pending = new Map<string, DialogMark>()
+  /**
+   * Mirror of the pending watermarks (key -> message id: one small entry per dialog), so raising and clearing need
+   * no read of uncommitted data.
+   */
+  readonly #pending = new Map<string, number>()
   /** Confirmed watermarks written but maybe not yet visible to reads. */
   readonly #confirmedWriting = new Map<string, number>()
   readonly #seenCapacity: number
@@ -84,12 +93,12 @@ export class LmdbStore implements StateStore {
     this.#mustBeOpen()
     const key = keyOf(mark.botId, mark.dialogId)
     const current = this.#pending.get(key)
-    if (current !== undefined && current.messageId >= mark.messageId) {
+    if (current !== undefined && current >= mark.messageId) {
       // A higher mark is stored or being stored: wait for every write so far, that one included.
       await this.#root.committed
       return
     }
-    this.#pending.set(key, { botId: mark.botId, dialogId: mark.dialogId, messageId: mark.messageId })
+    this.#pending.set(key, mark.messageId)
     await this.#pendingDb.put([mark.botId, mark.dialogId], mark.messageId)
   }
 
@@ -97,13 +106,13 @@ export class LmdbStore implements StateStore {
     if (!this.#open) return
     const key = keyOf(mark.botId, mark.dialogId)
     const current = this.#pending.get(key)
-    if (current === undefined || current.messageId > mark.messageId) return
+    if (current === undefined || current > mark.messageId) return
     this.#pending.delete(key)
     await this.#pendingDb.remove([mark.botId, mark.dialogId])
   }
 
   pendingReads(): DialogMark[] {
-    return [...this.#pending.values()]
+    return Array.from(this.#pending, ([key, messageId]) => markOf(key, messageId))
   }
 
   async saveConfirmed(mark: DialogMark): Promise<void> {
@@ -179,7 +188,7 @@ export class LmdbStore implements StateStore {
       const dialog = dialogKey(key)
       const messageId = positiveInt(value)
       if (dialog === undefined || messageId === undefined) continue
-      this.#pending.set(keyOf(dialog[0], dialog[1]), { botId: dialog[0], dialogId: dialog[1], messageId })
+      this.#pending.set(keyOf(dialog[0], dialog[1]), messageId)
     }
     for (const key of this.#seenDb.getKeys({ reverse: true, limit: 1 })) {
       if (typeof key === 'number') this.#seenSeq = key

@@ -6,6 +6,7 @@ const base: PacingInput = {
   now: 10_000,
   ready: 1,
   recentReady: 1,
+  lastReadyAt: 10_000,
   waitingSince: 10_000,
   level: 0,
   perSec: 2,
@@ -23,11 +24,13 @@ function simulate(arrivals: readonly number[], burst: number, perSec: number) {
   let next = 0
   let ready = 0
   let waitingSince = 0
+  let lastReadyAt = 0
   const rate = new ArrivalRate()
   while (next < arrivals.length || ready > 0) {
     while (next < arrivals.length && (arrivals[next] ?? 0) <= now) {
       if (ready === 0) waitingSince = now
       rate.add(now)
+      lastReadyAt = now
       ready++
       next++
     }
@@ -36,6 +39,7 @@ function simulate(arrivals: readonly number[], burst: number, perSec: number) {
         now,
         ready,
         recentReady: rate.perSecond(now),
+        lastReadyAt,
         waitingSince,
         level: bucket.level,
         perSec,
@@ -65,7 +69,8 @@ describe('read pacing', () => {
 
   it('holds a partial batch while dialogs become ready faster than twice the drain, even on an idle portal', () => {
     expect(paceReads({ ...base, ready: 3, recentReady: 4 })).toEqual({ send: true })
-    expect(paceReads({ ...base, ready: 3, recentReady: 5 })).toEqual({ send: false, waitMs: 1_000 })
+    // Looked at again after a quarter of the hold (the batch may stop filling).
+    expect(paceReads({ ...base, ready: 3, recentReady: 5 })).toEqual({ send: false, waitMs: 250 })
   })
 
   it('counts arrivals over a sliding second', () => {
@@ -76,17 +81,24 @@ describe('read pacing', () => {
     expect(rate.perSecond(5_000)).toBe(0)
   })
 
+  it('sends a partial batch once nothing became ready for a quarter of the hold: it will not fill', () => {
+    const busy = { ...base, ready: 10, level: 40, recentReady: 40, waitingSince: 9_900, lastReadyAt: 9_900 }
+    expect(paceReads(busy)).toEqual({ send: false, waitMs: 150 })
+    expect(paceReads({ ...busy, now: 10_150 })).toEqual({ send: true })
+  })
+
   it('holds a partial batch while the portal is busy, until it drains back to idle', () => {
-    // Level 1.5 at 2/s is idle (0.5) in 500 ms, before the 1 s hold ends.
-    expect(paceReads({ ...base, ready: 10, level: 1.5 })).toEqual({ send: false, waitMs: 500 })
+    // Level 0.6 at 2/s is idle (0.5) in 50 ms.
+    expect(paceReads({ ...base, ready: 10, level: 0.6 })).toEqual({ send: false, waitMs: 50 })
+    expect(paceReads({ ...base, ready: 10, level: 0.5, now: 10_050 })).toEqual({ send: true })
   })
 
   it('holds a partial batch at most 2/perSec (2 s at most), then sends it', () => {
     expect(holdMs(2)).toBe(1_000)
     expect(holdMs(0.1)).toBe(2_000)
-    const busy = { ...base, ready: 10, level: 40, waitingSince: 9_400 }
-    expect(paceReads(busy)).toEqual({ send: false, waitMs: 400 })
-    expect(paceReads({ ...busy, now: 10_400 })).toEqual({ send: true })
+    const busy = { ...base, ready: 10, level: 40, waitingSince: 9_400, lastReadyAt: 10_000 }
+    expect(paceReads({ ...busy, now: 10_390, lastReadyAt: 10_390 })).toEqual({ send: false, waitMs: 10 })
+    expect(paceReads({ ...busy, now: 10_400, lastReadyAt: 10_390 })).toEqual({ send: true })
   })
 
   it('sends a full batch at once however busy the portal is', () => {
