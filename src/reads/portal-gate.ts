@@ -116,6 +116,11 @@ export class PortalGate {
     this.#reserveHeldMs = options.reserveHeldMs ?? 60_000
   }
 
+  /** The client-side bucket's capacity (the burst less one request of headroom). */
+  get burst(): number {
+    return this.#bucket.burst
+  }
+
   /** The bucket's drain, requests per second. */
   get perSec(): number {
     return this.#bucket.perSec

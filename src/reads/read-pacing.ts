@@ -21,6 +21,8 @@ export interface PacingInput {
   readonly waitingSince: number
   /** Requests in the portal's bucket now (the client-side mirror, 0 = idle); drains at `perSec`. */
   readonly level: number
+  /** The bucket's burst (its capacity). */
+  readonly burst: number
   readonly perSec: number
   /** Dialogs one request can carry (50 with `batch`, 1 without). */
   readonly batchLimit: number
@@ -29,8 +31,13 @@ export interface PacingInput {
 /** Send a request now, or look again after `waitMs`. */
 export type PacingDecision = { readonly send: true } | { readonly send: false; readonly waitMs: number }
 
-/** The bucket level at or below which the portal counts as idle and a single read goes at once. */
+/** The bucket level at or below which the portal counts as idle and a single read goes at once (at least). */
 export const IDLE_LEVEL = 0.5
+
+/** The idle band of a bucket: 0.5 requests, or 2% of a larger burst (4.5 of Enterprise's 250) for jittery arrivals. */
+export function idleLevel(burst: number): number {
+  return Math.max(IDLE_LEVEL, burst / 50 - 0.5)
+}
 /** Dialogs becoming ready per second, as a multiple of the drain, up to which an idle portal reads each at once. */
 export const IDLE_ARRIVALS_PER_DRAIN = 2
 /** The longest a partial batch is held, whatever the plan. */
@@ -45,13 +52,14 @@ export function holdMs(perSec: number): number {
 export function paceReads(input: PacingInput): PacingDecision {
   if (input.ready <= 0) return { send: false, waitMs: Number.POSITIVE_INFINITY }
   if (input.ready >= input.batchLimit) return { send: true }
-  const idle = input.level <= IDLE_LEVEL && input.recentReady <= IDLE_ARRIVALS_PER_DRAIN * input.perSec
+  const idleBand = idleLevel(input.burst)
+  const idle = input.level <= idleBand && input.recentReady <= IDLE_ARRIVALS_PER_DRAIN * input.perSec
   if (idle) return { send: true }
   const holdEnds = input.waitingSince + holdMs(input.perSec)
-  // Nothing became ready for a quarter of the hold: the batch will not fill, holding only delays it.
-  const quietAt = input.lastReadyAt + holdMs(input.perSec) / 4
+  // Nothing became ready for half the hold: the batch will not fill, holding only delays it.
+  const quietAt = input.lastReadyAt + holdMs(input.perSec) / 2
   if (input.now >= holdEnds || input.now >= quietAt) return { send: true }
-  const idleAt = input.now + (Math.max(0, input.level - IDLE_LEVEL) / input.perSec) * 1000
+  const idleAt = input.now + (Math.max(0, input.level - idleBand) / input.perSec) * 1000
   const wakeAt = Math.min(holdEnds, quietAt, idleAt > input.now ? idleAt : holdEnds)
   return { send: false, waitMs: Math.max(1, Math.ceil(wakeAt - input.now)) }
 }

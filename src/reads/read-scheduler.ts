@@ -65,6 +65,7 @@ export class ReadScheduler {
   #lastReadyAt = 0
   readonly #arrivals = new ArrivalRate()
   #paceTimer: NodeJS.Timeout | undefined
+  #paceTimerAt = 0
   #portalError: RestError | undefined
 
   constructor(options: ReadSchedulerOptions) {
@@ -186,17 +187,21 @@ export class ReadScheduler {
       lastReadyAt: this.#lastReadyAt,
       waitingSince: this.#waitingSince,
       level: this.#gate.level(),
+      burst: this.#gate.burst,
       perSec: this.#gate.perSec,
       batchLimit: this.#batchAllowed ? BATCH_LIMIT : 1,
     })
     if (decision.send) return true
-    if (this.#paceTimer === undefined) {
-      this.#paceTimer = setTimeout(() => {
-        this.#paceTimer = undefined
-        void this.#pump()
-      }, decision.waitMs)
-      this.#paceTimer.unref()
-    }
+    // One timer, moved earlier when a later look needs it sooner (a stale later one would hold reads too long).
+    const at = now + decision.waitMs
+    if (this.#paceTimer !== undefined && this.#paceTimerAt <= at) return false
+    clearTimeout(this.#paceTimer)
+    this.#paceTimerAt = at
+    this.#paceTimer = setTimeout(() => {
+      this.#paceTimer = undefined
+      void this.#pump()
+    }, decision.waitMs)
+    this.#paceTimer.unref()
     return false
   }
 

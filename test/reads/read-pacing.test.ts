@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { LeakyBucket } from '../../src/reads/leaky-bucket.js'
-import { ArrivalRate, holdMs, type PacingInput, paceReads } from '../../src/reads/read-pacing.js'
+import { ArrivalRate, holdMs, idleLevel, type PacingInput, paceReads } from '../../src/reads/read-pacing.js'
 
 const base: PacingInput = {
   now: 10_000,
@@ -9,6 +9,7 @@ const base: PacingInput = {
   lastReadyAt: 10_000,
   waitingSince: 10_000,
   level: 0,
+  burst: 49,
   perSec: 2,
   batchLimit: 50,
 }
@@ -37,6 +38,7 @@ function simulate(arrivals: readonly number[], burst: number, perSec: number) {
     for (;;) {
       const decision = paceReads({
         now,
+        burst: bucket.burst,
         ready,
         recentReady: rate.perSecond(now),
         lastReadyAt,
@@ -69,8 +71,8 @@ describe('read pacing', () => {
 
   it('holds a partial batch while dialogs become ready faster than twice the drain, even on an idle portal', () => {
     expect(paceReads({ ...base, ready: 3, recentReady: 4 })).toEqual({ send: true })
-    // Looked at again after a quarter of the hold (the batch may stop filling).
-    expect(paceReads({ ...base, ready: 3, recentReady: 5 })).toEqual({ send: false, waitMs: 250 })
+    // Looked at again after half the hold (the batch may stop filling).
+    expect(paceReads({ ...base, ready: 3, recentReady: 5 })).toEqual({ send: false, waitMs: 500 })
   })
 
   it('counts arrivals over a sliding second', () => {
@@ -81,10 +83,17 @@ describe('read pacing', () => {
     expect(rate.perSecond(5_000)).toBe(0)
   })
 
-  it('sends a partial batch once nothing became ready for a quarter of the hold: it will not fill', () => {
+  it('sends a partial batch once nothing became ready for half the hold: it will not fill', () => {
     const busy = { ...base, ready: 10, level: 40, recentReady: 40, waitingSince: 9_900, lastReadyAt: 9_900 }
-    expect(paceReads(busy)).toEqual({ send: false, waitMs: 150 })
-    expect(paceReads({ ...busy, now: 10_150 })).toEqual({ send: true })
+    expect(paceReads(busy)).toEqual({ send: false, waitMs: 400 })
+    expect(paceReads({ ...busy, now: 10_400 })).toEqual({ send: true })
+  })
+
+  it('counts 2% of a large burst as idle, so jittery light load on Enterprise is read at once', () => {
+    expect(idleLevel(49)).toBe(0.5)
+    expect(idleLevel(249)).toBeCloseTo(4.48)
+    expect(paceReads({ ...base, ready: 2, level: 4, burst: 249, perSec: 5 })).toEqual({ send: true })
+    expect(paceReads({ ...base, ready: 2, level: 4, burst: 49 }).send).toBe(false)
   })
 
   it('holds a partial batch while the portal is busy, until it drains back to idle', () => {
@@ -123,6 +132,12 @@ describe('read pacing', () => {
     expect(ideal / last).toBeGreaterThanOrEqual(0.95)
     // The burst goes on full batches: one single at the start (the portal was idle), then 50 each.
     expect(sends.filter((s) => s.dialogs < 50).length).toBeLessThanOrEqual(2)
+  })
+
+  it('reads every message at once at 5 dialogs/s on Enterprise even when they come in pairs', () => {
+    const arrivals = Array.from({ length: 150 }, (_, i) => Math.floor(i / 2) * 400 + (i % 2) * 5)
+    const sends = simulate(arrivals, 250, 5)
+    expect(sends.map((s, i) => s.at - (arrivals[i] ?? 0))).toEqual(Array(150).fill(0))
   })
 
   it('reads every message at once at 5 dialogs/s on an Enterprise portal (250, 5/s)', () => {
