@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: runs the built service (`node dist/server.js`) as a separate process against the simulated portal
  * (leaky bucket on, realistic latency), drives it over HTTP keep-alive with autocannon, prints a table and writes
- * bench/results.json. Phases: intake vs a bare Fastify route, a 10,000-message burst, light load, memory.
+ * bench/results.json. Phases: intake vs a bare Fastify route, a 10,000-message burst, a flood of new dialogs and 2,000
+ * messages over 40 dialogs against the physical limit (`budget-phases.ts`), light load, memory, replicas on Redis.
  * BENCH_QUICK=1 shortens every phase (for a smoke run; its numbers are not the documented ones). BENCH_ONLY=intake runs
  * the intake phase alone and writes bench/results-intake.json.
  */
@@ -9,6 +10,7 @@ import { writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
 import { type Portal, type PortalOptions, startPortalWithBot } from '@b24-autoread/portal-sim'
 import autocannon from 'autocannon'
+import { floodPhase, spreadPhase } from './budget-phases.js'
 import { type Child, freePort, startChild } from './processes.js'
 import { replicasPhase } from './replicas.js'
 import { lastIds, type Message, median, mintMessages, mintRealBodies, percentile } from './workload.js'
@@ -357,13 +359,18 @@ if (process.env.BENCH_ONLY === 'intake') {
 }
 log('burst: 10,000 messages over 200 dialogs, as fast as possible...')
 const burst = await burstPhase()
+const floodSeconds = QUICK ? 6 : 30
+log(`flood: 200 new dialogs/s for ${floodSeconds} s on the standard plan, against the physical limit...`)
+const flood = await floodPhase(floodSeconds)
+log('spread: 2,000 messages over 40 dialogs, as fast as possible, standard plan...')
+const spread = await spreadPhase()
 log('light load: 5 messages/s over 200 dialogs...')
 const light = [await lightPhase('standard'), await lightPhase('enterprise')]
 log(`memory: ${QUICK ? '20,000' : '100,000'} distinct dialogs pending...`)
 const memory = await memoryPhase()
 log('replicas: the same burst drained by 1 and by 3 replicas on Redis, and intake on Redis...')
 const replicas = await replicasPhase()
-const results = { machine, intake: intakes, burst, light, memory, replicas }
+const results = { machine, intake: intakes, burst, flood, spread, light, memory, replicas }
 writeFileSync('bench/results.json', `${JSON.stringify(results, null, 2)}\n`)
 
 const rows: Array<[string, string, string, string]> = [
@@ -407,6 +414,32 @@ const rows: Array<[string, string, string, string]> = [
     memory.peakRssMb <= 200 ? 'met (<= 200 MB)' : 'NOT met',
   ],
 ]
+rows.push(
+  [
+    'flood',
+    `${flood.dialogs} new dialogs at ${flood.dialogsPerSecond}/s, ${flood.plan}: last read vs the limit`,
+    `${flood.lastReadS} s vs ideal ${flood.idealS} s = ${flood.ratioToLimit} of the limit (${flood.restRequests} requests)`,
+    flood.ratioToLimit >= 0.95 ? 'met (>= 0.95)' : 'NOT met (>= 0.95)',
+  ],
+  [
+    'flood',
+    'rate-limit rejections',
+    String(flood.rateLimitRejections),
+    flood.rateLimitRejections === 0 ? 'met (0)' : 'NOT met (0)',
+  ],
+  [
+    'spread',
+    `REST requests for ${spread.messages} messages over ${spread.dialogs} dialogs`,
+    `${spread.restRequests} (the limit needs ${spread.fewestRequests}); ${spread.rateLimitRejections} rejections`,
+    spread.restRequests <= 20 ? 'met (<= 20)' : 'NOT met (<= 20)',
+  ],
+  [
+    'spread',
+    's from last message to all read',
+    `${spread.secondsFromLastMessageToAllRead} (all in by ${spread.lastMessageS} s; ${spread.ratioToLimit} of the limit)`,
+    spread.secondsFromLastMessageToAllRead <= 3 ? 'met (<= 3 s)' : 'NOT met (<= 3 s)',
+  ],
+)
 for (const r of replicas.burst) {
   rows.push([
     'replicas',

@@ -67,6 +67,11 @@ export interface Config {
   readonly shutdownTimeoutMs: number
   readonly rateBurst: number
   readonly ratePerSec: number
+  /**
+   * `B24_CALL_RESERVE`: the share (0 to 0.5) of the burst that reads leave to the handlers' own calls (`ctx.api`) and
+   * other calls, while such calls were made in the last minute; calls also go before reads.
+   */
+  readonly callReserve: number
   /** Most REST requests in flight to one portal at once. */
   readonly maxInFlight: number
   /** Upper bound on dialogs with a pending read; beyond it a new dialog's event is refused with 503 `OVERLOADED`. */
@@ -254,6 +259,7 @@ export function loadConfig(env: Env): Config {
     shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     rateBurst: int('B24_RATE_BURST', 50, 1, 10_000),
     ratePerSec: num('B24_RATE_PER_SEC', 2, 0.01, 1000),
+    callReserve: num('B24_CALL_RESERVE', 0.1, 0, 0.5),
     maxInFlight: int('B24_MAX_IN_FLIGHT', 4, 1, 64),
     maxPendingDialogs: int('MAX_PENDING_DIALOGS', 200_000, 1, 10_000_000),
     readParkAfterMs: int('READ_PARK_AFTER_MS', 600_000, 0, 86_400_000),

@@ -30,6 +30,7 @@ describe('loadConfig', () => {
       rateBurst: 50,
       ratePerSec: 2,
       handlerTimeoutMs: 5_000,
+      callReserve: 0.1,
     })
     expect(Object.isFrozen(config)).toBe(true)
   })

@@ -32,14 +32,23 @@ export class LeakyBucket {
     return Math.max(0, Math.floor(this.burst - this.#drained() + 1e-9))
   }
 
-  /** Takes one request if the budget allows: returns 0, or the milliseconds until one is available. */
-  tryTake(): number {
+  /** Requests in the bucket now (0 = idle), draining at `perSec`. */
+  get level(): number {
+    return this.#drained()
+  }
+
+  /**
+   * Takes one request if the budget allows while leaving `keep` requests of the burst untaken: returns 0, or the
+   * milliseconds until one is available.
+   */
+  tryTake(keep = 0): number {
     const level = this.#drained()
-    if (level + 1 <= this.burst + 1e-9) {
+    const cap = Math.max(1, this.burst - keep)
+    if (level + 1 <= cap + 1e-9) {
       this.#level = level + 1
       return 0
     }
-    return Math.ceil(((level + 1 - this.burst) / this.perSec) * 1000)
+    return Math.ceil(((level + 1 - cap) / this.perSec) * 1000)
   }
 
   /** Gives back a request that was taken but not sent. */

@@ -21,6 +21,8 @@ export interface PortalSettings {
   readonly readMethod: 'imbot.v2.Chat.Message.read' | 'im.dialog.read'
   readonly rateBurst: number
   readonly ratePerSec: number
+  /** Share of the burst kept for handlers' own calls (`B24_CALL_RESERVE`). */
+  readonly callReserve: number
   readonly maxInFlight: number
   readonly maxPendingDialogs: number
   readonly readParkAfterMs: number
@@ -65,6 +67,7 @@ export function portalEntryBuilder(options: PortalEntryOptions): BuildPortal {
     const gateOptions: GateOptions = {
       burst: settings.rateBurst,
       perSec: settings.ratePerSec,
+      reserve: Math.round(settings.rateBurst * settings.callReserve),
       maxInFlight: settings.maxInFlight,
       ...(options.onGrant ? { onGrant: options.onGrant } : {}),
       ...now,

@@ -1,7 +1,8 @@
 /**
  * The one outbound scheduler of a portal: every REST request of the service asks it for a slot first. It keeps
  * the client-side leaky bucket, a cap on requests in flight, portal-wide cooldowns after 503/429 and failures,
- * and per-method holds driven by `time.operating` and 429 OPERATION_TIME_LIMIT.
+ * and per-method holds driven by `time.operating` and 429 OPERATION_TIME_LIMIT. Calls (handlers' `ctx.api`, sends,
+ * polling) go before reads, and while calls were made recently reads leave `reserve` requests of the burst to them.
  * @see https://apidocs.bitrix24.com/limits.html
  */
 import type { RestTime } from '../bitrix/port.js'
@@ -29,11 +30,18 @@ export interface Slot {
   done(report?: SlotReport): void
 }
 
+/** Who asks for a slot: a read of the scheduler, or any other call (first in line, with its reserve). */
+export type SlotKind = 'call' | 'read'
+
 /** Gate settings. */
 export interface GateOptions {
   readonly burst: number
   readonly perSec: number
   readonly maxInFlight: number
+  /** Requests of the burst that reads leave to calls, while a call was made in the last `reserveHeldMs` (default 0). */
+  readonly reserve?: number
+  /** How long after the last call the reserve is kept (default 60 s); after that reads may use the whole burst. */
+  readonly reserveHeldMs?: number
   /** The portal's operating-time budget per method in seconds (cloud: 480 per 10 minutes). */
   readonly operatingLimitS?: number
   readonly random?: () => number
@@ -62,6 +70,7 @@ const OPERATING_HOLD_MARGIN_S = 5
 
 interface Waiter {
   readonly method: string
+  readonly kind: SlotKind
   readonly since: number
   readonly resolve: (slot: Slot) => void
 }
@@ -75,6 +84,9 @@ export class PortalGate {
   readonly #now: () => number
   readonly #onGrant: ((method: string, waitedMs: number) => void) | undefined
   readonly #waiters: Waiter[] = []
+  readonly #reserve: number
+  readonly #reserveHeldMs: number
+  #lastCallAt = Number.NEGATIVE_INFINITY
   /** Method -> time (ms) before which it may not be called. */
   readonly #holdUntil = new Map<string, number>()
   /** Method -> minimum spacing (ms) while its operating time is high, and when it was last called. */
@@ -100,12 +112,37 @@ export class PortalGate {
     this.#operatingLimitS = options.operatingLimitS ?? 480
     this.#random = options.random ?? Math.random
     this.#onGrant = options.onGrant
+    this.#reserve = options.reserve ?? 0
+    this.#reserveHeldMs = options.reserveHeldMs ?? 60_000
   }
 
-  /** Waits for a slot to call `method` (FIFO among callers whose method is not held). */
-  acquire(method: string): Promise<Slot> {
+  /** The client-side bucket's capacity (the burst less one request of headroom). */
+  get burst(): number {
+    return this.#bucket.burst
+  }
+
+  /** The bucket's drain, requests per second. */
+  get perSec(): number {
+    return this.#bucket.perSec
+  }
+
+  /** Requests in the client-side bucket now (0 = the portal is idle). */
+  level(): number {
+    return this.#bucket.level
+  }
+
+  /** Waits for a slot to call `method`: calls before reads, FIFO within each kind, skipping held methods. */
+  acquire(method: string, kind: SlotKind = 'call'): Promise<Slot> {
     return new Promise((resolve) => {
-      this.#waiters.push({ method, since: this.#now(), resolve })
+      const now = this.#now()
+      const waiter: Waiter = { method, kind, since: now, resolve }
+      if (kind === 'call') {
+        this.#lastCallAt = now
+        const firstRead = this.#waiters.findIndex((w) => w.kind === 'read')
+        this.#waiters.splice(firstRead < 0 ? this.#waiters.length : firstRead, 0, waiter)
+      } else {
+        this.#waiters.push(waiter)
+      }
       this.#pump()
     })
   }
@@ -144,9 +181,10 @@ export class PortalGate {
           i++
           continue
         }
-        const wait = this.#bucket.tryTake()
+        const reserved = waiter.kind === 'read' ? this.#reserveFor(now) : 0
+        const wait = this.#bucket.tryTake(reserved)
         if (wait > 0) {
-          wakeAt = Math.min(wakeAt, now + wait)
+          wakeAt = Math.min(wakeAt, now + wait, reserved > 0 ? this.#lastCallAt + this.#reserveHeldMs : wakeAt)
           break
         }
         this.#waiters.splice(i, 1)
@@ -154,6 +192,11 @@ export class PortalGate {
       }
     }
     if (this.#waiters.length > 0 && Number.isFinite(wakeAt)) this.#wakeAt(wakeAt)
+  }
+
+  /** Requests a read must leave in the bucket now: the reserve, while calls were made recently. */
+  #reserveFor(now: number): number {
+    return now - this.#lastCallAt < this.#reserveHeldMs ? this.#reserve : 0
   }
 
   #notBefore(method: string): number {

@@ -2,7 +2,8 @@
  * Coalesces reads per (bot, dialog) into watermarks and sends them through the portal gate. `imbot.v2.Chat.Message.read`
  * marks everything up to and including `messageId`, so a dialog needs one call for any number of messages:
  * at most one call is in flight per dialog, newer ids raise the watermark, and one follow-up carries the highest.
- * When reads pile up (slots busy or the bucket empty), up to 50 dialogs go in one `batch` (halt=0). A lower id than
+ * When the portal is busy, reads wait (briefly, see `read-pacing.ts`) to fill a `batch` of up to 50 dialogs (halt=0),
+ * so the rate budget is spent on full batches; while it is idle a read goes at once. A lower id than
  * one already confirmed is never sent. Ready dialogs are served oldest first. The per-dialog rules live in
  * `dialog-watermark.ts`; this file carries out their decisions: queueing, sending, logging and reporting. No read
  * of a dialog that still exists is given up: a configuration error pauses the portal (one probe now and then), a
@@ -22,6 +23,7 @@ import { PortalPause } from './portal-pause.js'
 import { BATCH_LIMIT, sendReads } from './read-batch.js'
 import type { ReadObserver, ReadRequest } from './read-contract.js'
 import type { ReadMethod, ReadTarget } from './read-method.js'
+import { ArrivalRate, paceReads } from './read-pacing.js'
 import { ReadReporter, type SettledRead } from './read-reporter.js'
 import { DEFAULT_READ_RETRY, type ReadRetryOptions } from './read-retry.js'
 import { ReadyQueue } from './ready-queue.js'
@@ -80,6 +82,12 @@ export class ReadScheduler {
   /** Read requests on their way to the portal. */
   #sending = 0
   #pumping = false
+  /** When the oldest ready dialog started waiting, and the timer that looks at the pace again. */
+  #waitingSince = 0
+  #lastReadyAt = 0
+  readonly #arrivals = new ArrivalRate()
+  #paceTimer: NodeJS.Timeout | undefined
+  #paceTimerAt = 0
 
   constructor(options: ReadSchedulerOptions) {
     this.#port = options.port
@@ -181,10 +189,12 @@ export class ReadScheduler {
     return this.#dialogs.size
   }
 
-  /** Stops the scheduler's timers (backoffs, the probe); what is pending stays pending. */
+  /** Stops the scheduler's timers (backoffs, the probe, the pace); what is pending stays pending. */
   close(): void {
     this.#later.close()
     this.#pause.close()
+    clearTimeout(this.#paceTimer)
+    this.#paceTimer = undefined
   }
 
   #isIdle(): boolean {
@@ -193,8 +203,13 @@ export class ReadScheduler {
 
   /** Carries out a watermark decision: queue the dialog, wait, park it, or forget it and remember its watermark. */
   #carryOut(key: string, next: Next, attempts = 0): void {
-    if (next === 'queue' || next === 'front') this.#queue.add(key, next === 'front')
-    else if (next === 'later') this.#later.add(key, backoffDelay(this.#retry, attempts - 1, this.#random))
+    if (next === 'queue' || next === 'front') {
+      const now = this.#now()
+      if (this.#queue.size === 0) this.#waitingSince = now
+      this.#arrivals.add(now)
+      this.#lastReadyAt = now
+      this.#queue.add(key, next === 'front')
+    } else if (next === 'later') this.#later.add(key, backoffDelay(this.#retry, attempts - 1, this.#random))
     else if (next === 'park') this.#parked.add(key)
     else if (next === 'done') this.#dialogs.retire(key)
   }
@@ -209,7 +224,8 @@ export class ReadScheduler {
     this.#pumping = true
     try {
       while (this.#queue.size > 0 && this.#pause.canSend) {
-        const slot = await this.#gate.acquire(this.#readMethod.method)
+        if (!this.#paced()) return
+        const slot = await this.#gate.acquire(this.#readMethod.method, 'read')
         if (!this.#pause.canSend) {
           slot.done({ unused: true })
           continue
@@ -221,6 +237,8 @@ export class ReadScheduler {
           slot.done({ unused: true })
           continue
         }
+        // What is left was backlog behind a full batch: its hold starts now.
+        if (this.#queue.size > 0) this.#waitingSince = this.#now()
         // The slot is given back whatever happens in the send; nothing there may reject unobserved.
         this.#sending++
         void this.#sendSafely(keys).then((report) => {
@@ -246,6 +264,34 @@ export class ReadScheduler {
       // A probe that failed some other way must not leave the paused portal without its next probe.
       this.#pause.arm()
     }
+  }
+
+  /** Whether the ready reads go out now; if not, looks again when the pacing rule says. */
+  #paced(): boolean {
+    const now = this.#now()
+    const decision = paceReads({
+      now,
+      ready: this.#queue.size,
+      recentReady: this.#arrivals.perSecond(now),
+      lastReadyAt: this.#lastReadyAt,
+      waitingSince: this.#waitingSince,
+      level: this.#gate.level(),
+      burst: this.#gate.burst,
+      perSec: this.#gate.perSec,
+      batchLimit: this.#batch.allowed ? BATCH_LIMIT : 1,
+    })
+    if (decision.send) return true
+    // One timer, moved earlier when a later look needs it sooner (a stale later one would hold reads too long).
+    const at = now + decision.waitMs
+    if (this.#paceTimer !== undefined && this.#paceTimerAt <= at) return false
+    clearTimeout(this.#paceTimer)
+    this.#paceTimerAt = at
+    this.#paceTimer = setTimeout(() => {
+      this.#paceTimer = undefined
+      void this.#pump()
+    }, decision.waitMs)
+    this.#paceTimer.unref()
+    return false
   }
 
   /** Sends one request for the dialogs and settles each; resolves with what the gate should learn. */

@@ -21,6 +21,7 @@ const SETTINGS = {
   botId: 0,
   readParkAfterMs: 600_000,
   readProbeIntervalMs: 30_000,
+  callReserve: 0.1,
 } as const
 
 /** A message event of `memberId` presenting `applicationToken` and a refresh token. */

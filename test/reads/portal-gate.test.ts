@@ -137,3 +137,47 @@ describe('portal gate', () => {
     expect(heldAt).toBeGreaterThanOrEqual(resetAt * 1000)
   })
 })
+
+describe('portal gate: calls before reads, and their reserve', () => {
+  it('grants a waiting call before reads that waited longer', async () => {
+    vi.useFakeTimers({ now: 0 })
+    const gate = new PortalGate({ burst: 2, perSec: 2, maxInFlight: 10 })
+    const order: string[] = []
+    const take = (name: string, kind: 'call' | 'read') =>
+      gate.acquire(name, kind).then((slot) => {
+        order.push(name)
+        slot.done()
+      })
+    await take('first', 'read')
+    const waiting = [take('read-1', 'read'), take('read-2', 'read'), take('call', 'call')]
+    await vi.advanceTimersByTimeAsync(2_000)
+    await Promise.all(waiting)
+    expect(order).toEqual(['first', 'call', 'read-1', 'read-2'])
+  })
+
+  it('leaves the reserve to calls while calls were made recently, and lends it to reads after', async () => {
+    vi.useFakeTimers({ now: 0 })
+    const gate = new PortalGate({ burst: 11, perSec: 0.001, maxInFlight: 100, reserve: 4, reserveHeldMs: 60_000 })
+    ;(await gate.acquire('im.message.add', 'call')).done()
+    let reads = 0
+    for (let i = 0; i < 20; i++) void gate.acquire('read', 'read').then(() => reads++)
+    await vi.advanceTimersByTimeAsync(1)
+    // 10 of the burst (one of headroom), one used by the call, 4 kept: 5 reads.
+    expect(reads).toBe(5)
+    await vi.advanceTimersByTimeAsync(58_000)
+    expect(reads).toBe(5)
+    await vi.advanceTimersByTimeAsync(2_000)
+    expect(reads).toBe(9)
+  })
+
+  it('still grants calls from the reserve while reads wait', async () => {
+    vi.useFakeTimers({ now: 0 })
+    const gate = new PortalGate({ burst: 11, perSec: 0.001, maxInFlight: 100, reserve: 4 })
+    ;(await gate.acquire('im.message.add', 'call')).done()
+    for (let i = 0; i < 20; i++) void gate.acquire('read', 'read')
+    let calls = 0
+    for (let i = 0; i < 4; i++) void gate.acquire('im.message.add', 'call').then(() => calls++)
+    await vi.advanceTimersByTimeAsync(1)
+    expect(calls).toBe(4)
+  })
+})
