@@ -278,7 +278,12 @@ describe('read scheduler', () => {
   })
 
   it('backs a failing dialog off on its own and parks it after the retry window, never dropping it', async () => {
-    const { port, reads, parked, dropped, confirmed } = setup({ retry: { parkAfterMs: 150 } })
+    // A portal with budget to spare: the pacing rule sends every retry at once, so only the retry rules decide.
+    const { port, reads, parked, dropped, confirmed } = setup({
+      retry: { parkAfterMs: 150 },
+      burst: 1_000,
+      perSec: 1_000,
+    })
     let broken = true
     port.answer = (call) =>
       broken && call.params.dialogId === 'bad'
@@ -407,7 +412,8 @@ describe('read scheduler', () => {
   })
 
   it('lets the other dialogs go while a failed dialog waits out its own backoff', async () => {
-    const { port, reads } = setup()
+    // A portal with budget to spare: the pacing rule sends at once, so only the backoff decides the order.
+    const { port, reads } = setup({ burst: 1_000, perSec: 1_000 })
     let failed = false
     port.answer = (call) => {
       if (call.params.dialogId === 'first' && !failed) {
