@@ -7,7 +7,7 @@
  */
 import type { Portal } from '@b24-autoread/portal-sim'
 import { lastIds, type Message, mintMessages } from './workload.js'
-import { sleep, startWorld, stopWorld, waitAllRead } from './world.js'
+import { post, sleep, startWorld, stopWorld, type World, waitAllRead } from './world.js'
 
 const READ = 'imbot.v2.Chat.Message.read'
 const STANDARD = { burst: 50, perSec: 2 }
@@ -30,13 +30,23 @@ function lastReadAt(portal: Portal, last: ReadonlyMap<string, number>): number {
   return readAt.size === last.size ? Math.max(...readAt.values()) : Number.NaN
 }
 
-/** Posts one webhook through fetch's keep-alive pool. */
-function post(url: string, m: Message): Promise<unknown> {
-  return fetch(`${url}/bitrix24/events`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: m.body,
-  }).then((res) => res.arrayBuffer())
+/**
+ * Waits until every dialog of `last` is read (at most `timeoutMs`), stops the world, and gives when the last read ran
+ * (ms after `started`), the portal's counters, and the ideal time for the last message at `lastSentMs`.
+ */
+async function finish(
+  world: World,
+  last: ReadonlyMap<string, number>,
+  started: number,
+  lastSentMs: number,
+  timeoutMs: number,
+) {
+  await waitAllRead(world.portal, world.botId, last, timeoutMs)
+  await sleep(200)
+  const readMs = lastReadAt(world.portal, last) - started
+  const stats = world.portal.stats()
+  await stopWorld(world)
+  return { readMs, stats, ideal: idealMs(last.size, lastSentMs, STANDARD.burst, STANDARD.perSec) }
 }
 
 const round2 = (n: number) => Math.round(n * 100) / 100
@@ -53,7 +63,7 @@ export async function floodPhase(seconds: number, perSec = 200) {
   )
   // Warm-up (not counted): one read opens the service's TLS connection to the portal; then both buckets drain.
   const warm = mintMessages(world.portal, world.botId, 1, 1, 'chat99999')
-  await post(world.service.url, warm[0] as Message)
+  await post(world.service.url, (warm[0] as Message).body)
   await waitAllRead(world.portal, world.botId, lastIds(warm), 10_000)
   await sleep(2_000)
   const count = perSec * seconds
@@ -66,19 +76,14 @@ export async function floodPhase(seconds: number, perSec = 200) {
   for (let i = 0; i < count; i += perTick) {
     await sleep(Math.max(0, started + (i / perTick) * 50 - Date.now()))
     for (const m of messages.slice(i, i + perTick)) {
-      answers.push(post(world.service.url, m).then(() => (answeredAt = Math.max(answeredAt, Date.now()))))
+      answers.push(post(world.service.url, m.body).then(() => (answeredAt = Math.max(answeredAt, Date.now()))))
     }
   }
   await Promise.all(answers)
   // The last message arrived when the service acknowledged it (a busy machine can lag behind the schedule).
   const lastSentMs = answeredAt - started
   const last = lastIds(messages)
-  await waitAllRead(world.portal, world.botId, last, 120_000 + seconds * 2_000)
-  await sleep(200)
-  const readMs = lastReadAt(world.portal, last) - started
-  const stats = world.portal.stats()
-  await stopWorld(world)
-  const ideal = idealMs(last.size, lastSentMs, STANDARD.burst, STANDARD.perSec)
+  const { readMs, stats, ideal } = await finish(world, last, started, lastSentMs, 120_000 + seconds * 2_000)
   return {
     plan: 'standard (50 burst, 2/s)',
     dialogsPerSecond: perSec,
@@ -108,25 +113,15 @@ export async function spreadPhase(messages = 2_000, dialogs = 40) {
   let accepted2xx = 0
   const connection = async () => {
     for (let m = minted[next++]; m !== undefined; m = minted[next++]) {
-      const res = await fetch(`${world.service.url}/bitrix24/events`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: m.body,
-      })
-      await res.arrayBuffer()
-      if (res.ok) accepted2xx++
+      const status = await post(world.service.url, m.body)
+      if (status >= 200 && status < 300) accepted2xx++
       answeredAt = Math.max(answeredAt, Date.now())
     }
   }
   await Promise.all(Array.from({ length: 50 }, connection))
   // The last message arrived when the service acknowledged it.
   const lastSentMs = answeredAt - started
-  await waitAllRead(world.portal, world.botId, last, 60_000)
-  await sleep(200)
-  const readMs = lastReadAt(world.portal, last) - started
-  const stats = world.portal.stats()
-  await stopWorld(world)
-  const ideal = idealMs(last.size, lastSentMs, STANDARD.burst, STANDARD.perSec)
+  const { readMs, stats, ideal } = await finish(world, last, started, lastSentMs, 60_000)
   return {
     messages,
     dialogs: last.size,

@@ -9,11 +9,11 @@
 import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startPortalWithBot } from '@b24-autoread/portal-sim'
 import { phpHttpBuildQuery } from '@b24-autoread/portal-sim/events'
-import autocannon from 'autocannon'
+import type autocannon from 'autocannon'
 import { freePort, startChild } from './processes.js'
 import { compactBody, median } from './workload.js'
+import { cannon as post, startBenchPortal, startService } from './world.js'
 
 const seconds = Number(process.env.PROFILE_SECONDS ?? 4)
 const rounds = Number(process.env.PROFILE_ROUNDS ?? 3)
@@ -23,55 +23,27 @@ const profileDir = process.env.PROFILE_DIR ?? join(work, 'profiles')
 mkdirSync(profileDir, { recursive: true })
 const log = (text: string) => console.log(text)
 
-const sim = await startPortalWithBot({
-  portal: { latencyMs: 80 },
-  bot: { code: 'bench', botToken: 'bench-bot-token-0123456789' },
-  dirPrefix: 'b24-autoread-profile-portal-',
-})
-const { portal, bot } = sim
+const bench = await startBenchPortal('profile', { latencyMs: 80 })
+const { portal, botId } = bench
+let services = 0
 
 /** `count` fresh bodies (distinct messages, so none is a duplicate), compact or as the portal sends them. */
 function bodies(count: number, full: boolean): string[] {
   const out: string[] = []
   for (let i = 0; i < count; i++) {
-    const sent = portal.userSends({ botId: bot.id, dialogId: `chat${(i % 200) + 1}`, authorId: 1 + (i % 97) })
+    const sent = portal.userSends({ botId, dialogId: `chat${(i % 200) + 1}`, authorId: 1 + (i % 97) })
     out.push(full ? phpHttpBuildQuery(sent.event) : compactBody(sent.event))
   }
   return out
 }
 
-function cannon(url: string, list: readonly string[], duration: number) {
-  let next = 0
-  return autocannon({
-    url: `${url}/bitrix24/events`,
-    connections: 50,
-    duration,
-    requests: [
-      {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        setupRequest: (req) => ({ ...req, body: list[next++ % list.length] as string }),
-      },
-    ],
-  })
-}
+/** 50 connections for `duration` seconds. */
+const cannon = (url: string, list: readonly string[], duration: number) =>
+  post(url, list, { connections: 50, duration })
 
-async function service(nodeArgs: string[]) {
-  const port = await freePort()
-  return startChild(
-    [...nodeArgs, 'dist/server.js'],
-    {
-      ...sim.env,
-      PORT: String(port),
-      LOG_LEVEL: 'info',
-      STATE_STORE: 'memory',
-      STATE_DIR: join(work, `state-${port}`),
-      NO_PROXY: '127.0.0.1,localhost',
-    },
-    port,
-    '/healthz',
-  )
-}
+/** The built service on the memory store with its own state directory, started with `nodeArgs`. */
+const service = (nodeArgs: string[]) =>
+  startService(bench.env, { STATE_STORE: 'memory', STATE_DIR: join(work, `state-${services++}`) }, nodeArgs)
 
 const barePort = await freePort()
 const bare = await startChild(['bench/bare-server.mjs', String(barePort)], {}, barePort, '/nope')
@@ -118,6 +90,6 @@ for (const full of [false, true]) {
   log(`profile (${label}, ${requests} requests): ${join(dir, readdirSync(dir)[0] ?? '?')}`)
 }
 await bare.stop()
-await sim.close()
+await bench.close()
 writeFileSync(join(profileDir, 'comparison.json'), JSON.stringify(rows, null, 2))
 log(`comparison: ${join(profileDir, 'comparison.json')}`)

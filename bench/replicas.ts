@@ -7,13 +7,11 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startPortalWithBot } from '@b24-autoread/portal-sim'
-import autocannon from 'autocannon'
-import { type Child, freePort, startChild } from './processes.js'
+import { type Child, freePort } from './processes.js'
 import { lastIds, mintMessages } from './workload.js'
+import { cannon, post, startService, startWorld, stopWorld, waitAllRead } from './world.js'
 
 const QUICK = process.env.BENCH_QUICK === '1'
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** A redis-server of the bench's own, with the append-only file fsynced on every write. */
 async function startRedis(): Promise<{ url: string; stop(): Promise<void> }> {
@@ -42,18 +40,15 @@ async function startRedis(): Promise<{ url: string; stop(): Promise<void> }> {
 /** Drains one burst with `count` replicas; the portal is Bitrix24's standard plan (50 burst, 2/s). */
 async function drain(replicas: number, messagesCount: number) {
   const redis = await startRedis()
-  const sim = await startPortalWithBot({
-    portal: { latencyMs: () => 50 + Math.random() * 100, burst: 50, drainPerSec: 2 },
-    bot: { code: 'bench', botToken: 'bench-bot-token-0123456789' },
-    dirPrefix: 'b24-bench-replicas-',
-  })
-  const children: Child[] = []
-  for (let i = 0; i < replicas; i++) {
-    const port = await freePort()
-    const env = { ...sim.env, PORT: String(port), LOG_LEVEL: 'warn', STATE_STORE: 'redis', REDIS_URL: redis.url }
-    children.push(await startChild(['dist/server.js'], { ...env, NO_PROXY: '127.0.0.1,localhost' }, port, '/healthz'))
-  }
-  const messages = mintMessages(sim.portal, sim.bot.id, messagesCount, 200)
+  const env = { LOG_LEVEL: 'warn', STATE_STORE: 'redis', REDIS_URL: redis.url }
+  const world = await startWorld(
+    'replicas',
+    { latencyMs: () => 50 + Math.random() * 100, burst: 50, drainPerSec: 2 },
+    env,
+  )
+  const children: Child[] = [world.service]
+  for (let i = 1; i < replicas; i++) children.push(await startService(world.env, env))
+  const messages = mintMessages(world.portal, world.botId, messagesCount, 200)
   const last = lastIds(messages)
   const started = Date.now()
   let next = 0
@@ -62,28 +57,15 @@ async function drain(replicas: number, messagesCount: number) {
     Array.from({ length: 50 }, async () => {
       for (let i = next++; i < messages.length; i = next++) {
         const child = children[i % children.length]
-        const res = await fetch(`${child?.url}/bitrix24/events`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          body: messages[i]?.body ?? '',
-        })
-        await res.arrayBuffer()
-        if (res.status !== 200) refused++
+        if ((await post(`${child?.url}`, messages[i]?.body ?? '')) !== 200) refused++
       }
     }),
   )
   const lastSent = Date.now()
-  let allRead = Number.NaN
-  while (Date.now() - lastSent < 120_000) {
-    if ([...last].every(([d, id]) => sim.portal.readState(sim.bot.id, d).lastReadId >= id)) {
-      allRead = Date.now()
-      break
-    }
-    await sleep(20)
-  }
-  const stats = sim.portal.stats()
-  for (const child of children) await child.stop()
-  await sim.close()
+  const allRead = await waitAllRead(world.portal, world.botId, last, 120_000)
+  const stats = world.portal.stats()
+  for (const child of children.slice(1)) await child.stop()
+  await stopWorld(world)
   await redis.stop()
   return {
     replicas,
@@ -103,27 +85,15 @@ async function drain(replicas: number, messagesCount: number) {
 /** Intake events/s of one replica on Redis (50 connections, ~1 KB bodies), to set beside the LMDB figure. */
 async function intake() {
   const redis = await startRedis()
-  const sim = await startPortalWithBot({ portal: { latencyMs: 80 }, dirPrefix: 'b24-bench-redis-intake-' })
-  const port = await freePort()
-  const env = { ...sim.env, PORT: String(port), LOG_LEVEL: 'warn', STATE_STORE: 'redis', REDIS_URL: redis.url }
-  const child = await startChild(['dist/server.js'], { ...env, NO_PROXY: '127.0.0.1,localhost' }, port, '/healthz')
+  const world = await startWorld(
+    'redis-intake',
+    { latencyMs: 80 },
+    { LOG_LEVEL: 'warn', STATE_STORE: 'redis', REDIS_URL: redis.url },
+  )
   const seconds = QUICK ? 2 : 5
-  const bodies = mintMessages(sim.portal, sim.bot.id, QUICK ? 30_000 : 60_000, 200).map((m) => m.body)
-  let next = 0
-  const result = await autocannon({
-    url: `${child.url}/bitrix24/events`,
-    connections: 50,
-    duration: seconds,
-    requests: [
-      {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        setupRequest: (req) => ({ ...req, body: bodies[next++ % bodies.length] as string }),
-      },
-    ],
-  })
-  await child.stop()
-  await sim.close()
+  const bodies = mintMessages(world.portal, world.botId, QUICK ? 30_000 : 60_000, 200).map((m) => m.body)
+  const result = await cannon(world.service.url, bodies, { connections: 50, duration: seconds })
+  await stopWorld(world)
   await redis.stop()
   return {
     store: 'redis (appendfsync always)',

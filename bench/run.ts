@@ -8,101 +8,14 @@
  */
 import { writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
-import { type Portal, type PortalOptions, startPortalWithBot } from '@b24-autoread/portal-sim'
-import autocannon from 'autocannon'
 import { floodPhase, spreadPhase } from './budget-phases.js'
-import { type Child, freePort, startChild } from './processes.js'
+import { freePort, startChild } from './processes.js'
 import { replicasPhase } from './replicas.js'
 import { lastIds, type Message, median, mintMessages, mintRealBodies, percentile } from './workload.js'
+import { cannon, post, sleep, startWorld, stopWorld, waitAllRead } from './world.js'
 
 const QUICK = process.env.BENCH_QUICK === '1'
-const BOT_TOKEN = 'bench-bot-token-0123456789'
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const log = (text: string) => console.log(text)
-
-interface World {
-  portal: Portal
-  service: Child
-  botId: number
-  applicationToken: string
-  /** Closes the portal and removes its CA file and the service's state. */
-  close(): Promise<void>
-}
-
-async function startWorld(name: string, portalOptions: PortalOptions, env: Record<string, string> = {}) {
-  const sim = await startPortalWithBot({
-    portal: portalOptions,
-    bot: { code: 'bench', botToken: BOT_TOKEN },
-    dirPrefix: `b24-autoread-bench-${name}-`,
-  })
-  const port = await freePort()
-  const service = await startChild(
-    ['dist/server.js'],
-    { ...sim.env, PORT: String(port), LOG_LEVEL: 'info', NO_PROXY: '127.0.0.1,localhost', ...env },
-    port,
-    '/healthz',
-  )
-  return {
-    portal: sim.portal,
-    service,
-    botId: sim.bot.id,
-    applicationToken: sim.bot.applicationToken,
-    close: sim.close,
-  } satisfies World
-}
-
-async function stopWorld(world: World) {
-  await world.service.stop()
-  await world.close()
-}
-
-/** Runs autocannon POSTing `bodies` in order (wrapping around), by duration or by amount. */
-function cannon(
-  url: string,
-  bodies: readonly string[],
-  opts: { connections: number; duration?: number; amount?: number; overallRate?: number },
-) {
-  let next = 0
-  return autocannon({
-    url: `${url}/bitrix24/events`,
-    connections: opts.connections,
-    pipelining: 1,
-    ...(opts.duration ? { duration: opts.duration } : {}),
-    ...(opts.amount ? { amount: opts.amount } : {}),
-    ...(opts.overallRate ? { overallRate: opts.overallRate } : {}),
-    requests: [
-      {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        setupRequest: (req) => {
-          const index = next++
-          return { ...req, body: bodies[index % bodies.length] as string }
-        },
-      },
-    ],
-  })
-}
-
-async function waitAllRead(
-  portal: Portal,
-  botId: number,
-  last: Map<string, number>,
-  timeoutMs: number,
-): Promise<number> {
-  const started = Date.now()
-  while (Date.now() - started < timeoutMs) {
-    let done = true
-    for (const [dialogId, id] of last) {
-      if (portal.readState(botId, dialogId).lastReadId < id) {
-        done = false
-        break
-      }
-    }
-    if (done) return Date.now()
-    await sleep(10)
-  }
-  return Number.NaN
-}
 
 // ---------------------------------------------------------------- intake
 /** What the intake must reach beside the bare route in the same run (issue 13): memory 0.8, LMDB 0.6. */
@@ -244,13 +157,7 @@ async function lightPhase(plan: 'standard' | 'enterprise') {
   for (const [i, m] of messages.entries()) {
     await sleep(Math.max(0, started + i * 200 - Date.now()))
     sentAt[i] = Date.now()
-    inFlight.push(
-      fetch(`${world.service.url}/bitrix24/events`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: m.body,
-      }).then((res) => res.arrayBuffer()),
-    )
+    inFlight.push(post(world.service.url, m.body))
   }
   await Promise.all(inFlight)
   await waitAllRead(world.portal, world.botId, lastIds(messages), 60_000)
