@@ -2,38 +2,38 @@
  * Reads and validates every environment variable once, at start. All problems are reported together (by
  * variable name, never echoing a secret's value), and the result is a frozen object.
  */
+
+import { readAuth } from './config/auth-settings.js'
+import {
+  type AuthMode,
+  EVENT_MODES,
+  type EventMode,
+  LOG_LEVELS,
+  type LogLevel,
+  READ_METHODS,
+  type ReadMethodName,
+  STATE_STORES,
+  type StateStoreKind,
+} from './config/choices.js'
+import { type Env, envReader } from './config/env-reader.js'
 import { ConfigError } from './errors.js'
 import { DEFAULT_KEY_PREFIX } from './store/redis/keys.js'
 import { checkRedisKeyPrefix, checkRedisUrl } from './store/redis/redis-settings.js'
-import { parseTokenKey } from './tenants/token-box.js'
 
-/** Log levels pino accepts. */
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
-/** A pino log level. */
-export type LogLevel = (typeof LOG_LEVELS)[number]
-
-/** How events arrive: Bitrix24 posts them (`webhook`) or the service polls `imbot.v2.Event.get` (`fetch`). */
-export const EVENT_MODES = ['webhook', 'fetch'] as const
-/** An event mode. */
-export type EventMode = (typeof EVENT_MODES)[number]
-
-/** How REST calls are authorised: one incoming-webhook URL and botToken, or an OAuth app's tokens from events. */
-export const AUTH_MODES = ['webhook', 'oauth'] as const
-/** An auth mode. */
-export type AuthMode = (typeof AUTH_MODES)[number]
-
-/** The methods that can mark messages read: as the bot (v2), or as the calling user (`im.dialog.read`, v1 bots). */
-export const READ_METHODS = ['imbot.v2.Chat.Message.read', 'im.dialog.read'] as const
-/** A read method name. */
-export type ReadMethodName = (typeof READ_METHODS)[number]
-
-/** The state stores: on disk (default), in Redis shared by replicas, or in memory (tests). */
-export const STATE_STORES = ['lmdb', 'redis', 'memory'] as const
-/** A state store kind. */
-export type StateStoreKind = (typeof STATE_STORES)[number]
-
-/** Bitrix24's OAuth server, where app tokens are refreshed. */
-export const DEFAULT_OAUTH_SERVER_ENDPOINT = 'https://oauth.bitrix.info/rest/'
+export {
+  AUTH_MODES,
+  type AuthMode,
+  DEFAULT_OAUTH_SERVER_ENDPOINT,
+  EVENT_MODES,
+  type EventMode,
+  LOG_LEVELS,
+  type LogLevel,
+  READ_METHODS,
+  type ReadMethodName,
+  STATE_STORES,
+  type StateStoreKind,
+} from './config/choices.js'
+export { checkWebhookUrl, webhookSecretOf } from './config/webhook-url.js'
 
 /** The validated service configuration. */
 export interface Config {
@@ -111,94 +111,22 @@ export interface Config {
   readonly tokenKey: string | undefined
 }
 
-type Env = Readonly<Record<string, string | undefined>>
-
-const HOOK_PATH = /^\/rest\/(?:api\/)?(\d+)\/([^/]+)\/?$/
-
 /** Validates `env` and returns the config, or throws a `ConfigError` listing every problem. */
 export function loadConfig(env: Env): Config {
   const problems: string[] = []
-  const str = (name: string): string | undefined => {
-    const v = env[name]?.trim()
-    return v === undefined || v === '' ? undefined : v
-  }
-  const int = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = str(name)
-    if (raw === undefined) return fallback
-    const n = Number(raw)
-    if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n < min || n > max) {
-      problems.push(`${name} must be an integer from ${min} to ${max} (got "${raw}")`)
-      return fallback
-    }
-    return n
-  }
-  const num = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = str(name)
-    if (raw === undefined) return fallback
-    const n = Number(raw)
-    if (!Number.isFinite(n) || n < min || n > max) {
-      problems.push(`${name} must be a number from ${min} to ${max} (got "${raw}")`)
-      return fallback
-    }
-    return n
-  }
-  const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
-    const raw = str(name)
-    if (raw === undefined) return fallback
-    const found = allowed.find((a) => a === raw)
-    if (found === undefined) problems.push(`${name} must be one of ${allowed.join(', ')} (got "${raw}")`)
-    return found ?? fallback
-  }
-
+  const { str, int, num, oneOf } = envReader(env, problems)
   const logLevelRaw = str('LOG_LEVEL') ?? 'info'
   const logLevel = LOG_LEVELS.find((l) => l === logLevelRaw)
   if (logLevel === undefined) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevelRaw}")`)
 
   const eventMode = oneOf('B24_EVENT_MODE', EVENT_MODES, 'webhook')
   const readMethod = oneOf('B24_READ_METHOD', READ_METHODS, 'imbot.v2.Chat.Message.read')
-  const clientId = str('B24_CLIENT_ID')
-  const clientSecret = str('B24_CLIENT_SECRET')
-  const webhookUrl = str('B24_WEBHOOK_URL')
-  // OAuth is implied when the app's credentials are given without an incoming-webhook URL.
-  const impliedAuth: AuthMode = webhookUrl === undefined && clientId !== undefined ? 'oauth' : 'webhook'
-  const authMode = oneOf('B24_AUTH_MODE', AUTH_MODES, impliedAuth)
-  const oauth = authMode === 'oauth'
-  const oauthServerEndpoint = str('B24_OAUTH_SERVER_ENDPOINT') ?? DEFAULT_OAUTH_SERVER_ENDPOINT
-  const tokenKey = str('B24_TOKEN_KEY')
-  const publicUrl = str('B24_PUBLIC_URL')
-  if (oauth && readMethod === 'im.dialog.read') {
-    problems.push(
-      "B24_READ_METHOD=im.dialog.read cannot be used with B24_AUTH_MODE=oauth: it reads as the app's installing user, not the bot, and would mark that person's conversations; use imbot.v2.Chat.Message.read",
-    )
-  }
-  if (oauth && str('B24_APPLICATION_TOKEN') !== undefined) {
-    problems.push('B24_APPLICATION_TOKEN is not used with B24_AUTH_MODE=oauth (each install has its own): unset it')
-  }
-  if (publicUrl !== undefined && !/^https:\/\/[^/\s]+/.test(publicUrl)) {
-    problems.push('B24_PUBLIC_URL must be the https:// base URL where Bitrix24 reaches this service')
-  }
-  if (oauth) {
-    if (clientId === undefined) problems.push("B24_CLIENT_ID is required with B24_AUTH_MODE=oauth: the app's client_id")
-    if (clientSecret === undefined) {
-      problems.push("B24_CLIENT_SECRET is required with B24_AUTH_MODE=oauth: the app's client_secret")
-    }
-    if (eventMode === 'fetch') {
-      problems.push('B24_EVENT_MODE=fetch needs B24_AUTH_MODE=webhook: OAuth tokens arrive with webhook events')
-    }
-    if (tokenKey === undefined || parseTokenKey(tokenKey) === undefined) {
-      problems.push(
-        'B24_TOKEN_KEY is required with B24_AUTH_MODE=oauth: 32 random bytes as 64 hex digits (openssl rand -hex 32)',
-      )
-    }
-    if (!/^https:\/\/[^/\s]+/.test(oauthServerEndpoint)) {
-      problems.push('B24_OAUTH_SERVER_ENDPOINT must be an https:// URL such as https://oauth.bitrix.info/rest/')
-    }
-  } else if (webhookUrl === undefined) {
-    problems.push('B24_WEBHOOK_URL is required: the incoming webhook URL https://<portal>/rest/<userId>/<secret>/')
-  } else {
-    const reason = checkWebhookUrl(webhookUrl)
-    if (reason) problems.push(`B24_WEBHOOK_URL ${reason}`)
-  }
+  const { authMode, oauth, clientId, clientSecret, webhookUrl, oauthServerEndpoint, tokenKey, publicUrl } = readAuth(
+    { str, oneOf },
+    problems,
+    eventMode,
+    readMethod,
+  )
 
   const botIdRaw = str('B24_BOT_ID')
   let botId = 0
@@ -283,26 +211,4 @@ export function loadConfig(env: Env): Config {
   }
   if (problems.length > 0) throw new ConfigError(problems)
   return Object.freeze(config)
-}
-
-/** Says what is wrong with an incoming-webhook URL, without repeating its secret; undefined when it is fine. */
-export function checkWebhookUrl(value: string): string | undefined {
-  let url: URL
-  try {
-    url = new URL(value)
-  } catch {
-    return 'is not a valid URL'
-  }
-  if (url.protocol !== 'https:') return 'must use https:// (Bitrix24 and the SDK require it)'
-  if (!HOOK_PATH.test(url.pathname)) return 'must look like https://<portal>/rest/<userId>/<secret>/'
-  return undefined
-}
-
-/** The secret path segment of an incoming-webhook URL, so logs can scrub it. */
-export function webhookSecretOf(webhookUrl: string): string | undefined {
-  try {
-    return HOOK_PATH.exec(new URL(webhookUrl).pathname)?.[2]
-  } catch {
-    return undefined
-  }
 }

@@ -6,7 +6,20 @@ import type { Logger } from 'pino'
 import type { BotEvent } from '../events/types.js'
 import type { BotApiCall, EventContext } from './context.js'
 import { eventIds } from './event-ids.js'
-import type { EventTrace, RequestRead } from './run-event.js'
+
+/** Ids that follow one event from its HTTP request to the read log line (Fastify's `reqId` in webhook mode). */
+export interface EventTrace {
+  readonly reqId?: string
+}
+
+/** A read request from the pipeline; `trace` holds the ids the read's log line repeats (reqId, eventId). */
+export type RequestRead = (read: {
+  botId: number
+  dialogId: string
+  messageId: number
+  receivedAt: number
+  trace?: Readonly<Record<string, string | number>>
+}) => void
 
 /** What every run of one runner shares (built once per runner). */
 export interface RunShared {

@@ -24,21 +24,9 @@ import { compose, type Middleware } from './compose.js'
 import type { BotApiCall, EventContext } from './context.js'
 import { eventIds } from './event-ids.js'
 import type { Lanes } from './lanes.js'
-import { RunContext, type RunShared } from './run-context.js'
+import { type EventTrace, type RequestRead, RunContext, type RunShared } from './run-context.js'
 
-/** Ids that follow one event from its HTTP request to the read log line (Fastify's `reqId` in webhook mode). */
-export interface EventTrace {
-  readonly reqId?: string
-}
-
-/** A read request from the pipeline; `trace` holds the ids the read's log line repeats (reqId, eventId). */
-export type RequestRead = (read: {
-  botId: number
-  dialogId: string
-  messageId: number
-  receivedAt: number
-  trace?: Readonly<Record<string, string | number>>
-}) => void
+export type { EventTrace, RequestRead } from './run-context.js'
 
 /** Pipeline dependencies. */
 export interface EventRunnerOptions {

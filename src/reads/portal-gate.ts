@@ -5,33 +5,12 @@
  * polling) go before reads, and while calls were made recently reads leave `reserve` requests of the burst to them.
  * @see https://apidocs.bitrix24.com/limits.html
  */
-import type { RestTime } from '../bitrix/port.js'
 import { type BackoffPolicy, backoffDelay } from './backoff.js'
+import type { GateSnapshot, Slot, SlotKind, SlotReport } from './gate-contract.js'
 import { LeakyBucket } from './leaky-bucket.js'
+import { OperatingHolds } from './operating-holds.js'
 
-/** What happened to the request a slot was used for. */
-export interface SlotReport {
-  /** The slot was not used: its token is given back. */
-  readonly unused?: boolean
-  /** The portal answered 503 QUERY_LIMIT_EXCEEDED or a 429 rate answer. */
-  readonly rateLimited?: boolean
-  /** The portal answered 503 OVERLOAD_LIMIT. */
-  readonly overloaded?: boolean
-  /** 5xx, timeout or dropped connection. */
-  readonly failed?: boolean
-  /** `time` blocks per method from the answer (batch answers carry one per command). */
-  readonly times?: ReadonlyArray<{ readonly method: string; readonly time: RestTime }>
-  /** Methods the portal refused with 429 OPERATION_TIME_LIMIT. */
-  readonly operatingBlocked?: readonly string[]
-}
-
-/** Permission to send one request; report what happened exactly once. */
-export interface Slot {
-  done(report?: SlotReport): void
-}
-
-/** Who asks for a slot: a read of the scheduler, or any other call (first in line, with its reserve). */
-export type SlotKind = 'call' | 'read'
+export type { GateSnapshot, Slot, SlotKind, SlotReport } from './gate-contract.js'
 
 /** Gate settings. */
 export interface GateOptions {
@@ -50,24 +29,9 @@ export interface GateOptions {
   readonly onGrant?: (method: string, waitedMs: number) => void
 }
 
-/** A read-only view for metrics and readiness. */
-export interface GateSnapshot {
-  readonly tokens: number
-  readonly inFlight: number
-  readonly waiting: number
-  readonly cooldownMs: number
-  readonly overloaded: boolean
-  readonly heldMethods: readonly string[]
-}
-
 const RATE_BACKOFF: BackoffPolicy = { baseMs: 1_000, maxMs: 30_000 }
 const FAILURE_BACKOFF: BackoffPolicy = { baseMs: 250, maxMs: 30_000 }
 const OVERLOAD_BACKOFF: BackoffPolicy = { baseMs: 60_000, maxMs: 600_000 }
-/** Fraction of the operating budget from which calls of a method are spaced out. */
-const OPERATING_SLOW_FRACTION = 0.8
-/** Seconds before the budget at which a method is held until its reset (the SDK uses the same 5 s margin). */
-const OPERATING_HOLD_MARGIN_S = 5
-
 interface Waiter {
   readonly method: string
   readonly kind: SlotKind
@@ -79,7 +43,6 @@ interface Waiter {
 export class PortalGate {
   readonly #bucket: LeakyBucket
   readonly #maxInFlight: number
-  readonly #operatingLimitS: number
   readonly #random: () => number
   readonly #now: () => number
   readonly #onGrant: ((method: string, waitedMs: number) => void) | undefined
@@ -87,12 +50,7 @@ export class PortalGate {
   readonly #reserve: number
   readonly #reserveHeldMs: number
   #lastCallAt = Number.NEGATIVE_INFINITY
-  /** Method -> time (ms) before which it may not be called. */
-  readonly #holdUntil = new Map<string, number>()
-  /** Method -> minimum spacing (ms) while its operating time is high, and when it was last called. */
-  readonly #spacing = new Map<string, { gapMs: number; lastAt: number }>()
-  /** Method -> last known `operating_reset_at` in ms. */
-  readonly #resetAt = new Map<string, number>()
+  readonly #holds: OperatingHolds
   #inFlight = 0
   #cooldownUntil = 0
   #overloadedUntil = 0
@@ -109,7 +67,7 @@ export class PortalGate {
     this.#now = options.now ?? Date.now
     this.#bucket = new LeakyBucket({ burst: options.burst, perSec: options.perSec, now: this.#now })
     this.#maxInFlight = options.maxInFlight
-    this.#operatingLimitS = options.operatingLimitS ?? 480
+    this.#holds = new OperatingHolds(options.operatingLimitS ?? 480)
     this.#random = options.random ?? Math.random
     this.#onGrant = options.onGrant
     this.#reserve = options.reserve ?? 0
@@ -156,7 +114,7 @@ export class PortalGate {
       waiting: this.#waiters.length,
       cooldownMs: Math.max(0, this.#cooldownUntil - now),
       overloaded: this.#overloadedUntil > now,
-      heldMethods: [...this.#holdUntil].filter(([, until]) => until > now).map(([m]) => m),
+      heldMethods: this.#holds.held(now),
     }
   }
 
@@ -175,7 +133,7 @@ export class PortalGate {
       for (let i = 0; i < this.#waiters.length && this.#inFlight < this.#maxInFlight; ) {
         const waiter = this.#waiters[i]
         if (waiter === undefined) break
-        const notBefore = this.#notBefore(waiter.method)
+        const notBefore = this.#holds.notBefore(waiter.method)
         if (notBefore > now) {
           wakeAt = Math.min(wakeAt, notBefore)
           i++
@@ -199,16 +157,9 @@ export class PortalGate {
     return now - this.#lastCallAt < this.#reserveHeldMs ? this.#reserve : 0
   }
 
-  #notBefore(method: string): number {
-    const hold = this.#holdUntil.get(method) ?? 0
-    const spacing = this.#spacing.get(method)
-    return Math.max(hold, spacing ? spacing.lastAt + spacing.gapMs : 0)
-  }
-
   #grant(waiter: Waiter, now: number): void {
     this.#inFlight++
-    const spacing = this.#spacing.get(waiter.method)
-    if (spacing) spacing.lastAt = now
+    this.#holds.granted(waiter.method, now)
     this.#onGrant?.(waiter.method, now - waiter.since)
     let reported = false
     waiter.resolve({
@@ -229,11 +180,8 @@ export class PortalGate {
   #learn(report: SlotReport, grantedAt: number): void {
     const now = this.#now()
     if (report.unused) this.#bucket.refund()
-    for (const { method, time } of report.times ?? []) this.#learnOperating(method, time, now)
-    for (const method of report.operatingBlocked ?? []) {
-      const reset = this.#resetAt.get(method)
-      this.#holdUntil.set(method, reset !== undefined && reset > now ? reset + 1_000 : now + 60_000)
-    }
+    for (const { method, time } of report.times ?? []) this.#holds.learn(method, time, now)
+    for (const method of report.operatingBlocked ?? []) this.#holds.block(method, now)
     if (report.rateLimited) {
       this.#bucket.fill()
       if (grantedAt > this.#rateStepAt) {
@@ -263,23 +211,6 @@ export class PortalGate {
       }
     } else if (!report.unused && !report.rateLimited && !report.overloaded) {
       this.#failures = 0
-    }
-  }
-
-  /** Spaces out a method whose `time.operating` nears the budget, and holds it at the budget until the reset. */
-  #learnOperating(method: string, time: RestTime, now: number): void {
-    if (time.operatingResetAt !== undefined) this.#resetAt.set(method, time.operatingResetAt * 1000)
-    const operating = time.operating
-    if (operating === undefined) return
-    const limit = this.#operatingLimitS
-    if (operating >= limit - OPERATING_HOLD_MARGIN_S) {
-      const reset = this.#resetAt.get(method)
-      this.#holdUntil.set(method, reset !== undefined && reset > now ? reset + 1_000 : now + 60_000)
-    } else if (operating >= limit * OPERATING_SLOW_FRACTION) {
-      const pressure = (operating - limit * OPERATING_SLOW_FRACTION) / (limit * (1 - OPERATING_SLOW_FRACTION))
-      this.#spacing.set(method, { gapMs: Math.round(250 + pressure * 4_750), lastAt: now })
-    } else {
-      this.#spacing.delete(method)
     }
   }
 

@@ -9,62 +9,32 @@
  * of a dialog that still exists is given up: a configuration error pauses the portal (one probe now and then), a
  * dialog's own failures back off and then park (retried by `retryParked` and by the dialog's next message).
  */
-import type { Logger } from 'pino'
-import type { BitrixPort, RestError, RestOutcome } from '../bitrix/port.js'
+import type { RestError } from '../bitrix/port.js'
 import { waitAtMost } from '../util/wait-at-most.js'
 import { backoffDelay } from './backoff.js'
-import { BatchPath, type BatchPathChange, looksLikeBatchRefusal } from './batch-path.js'
-import { classifyError, type ErrorClass, isPortalWide } from './classify.js'
+import { BatchPath } from './batch-path.js'
 import { DelayedKeys } from './delayed-keys.js'
-import { type Dialog, DialogTable, keyOf } from './dialog-table.js'
-import { confirmRead, failRead, type Next, openWatermark, requestRead, startRead } from './dialog-watermark.js'
-import type { PortalGate, SlotReport } from './portal-gate.js'
+import { DialogTable, keyOf } from './dialog-table.js'
+import { type Next, openWatermark, requestRead } from './dialog-watermark.js'
+import type { PortalGate } from './portal-gate.js'
 import { PortalPause } from './portal-pause.js'
-import { BATCH_LIMIT, sendReads } from './read-batch.js'
-import type { ReadObserver, ReadRequest } from './read-contract.js'
-import type { ReadMethod, ReadTarget } from './read-method.js'
-import { ArrivalRate, paceReads } from './read-pacing.js'
-import { ReadReporter, type SettledRead } from './read-reporter.js'
+import { BATCH_LIMIT } from './read-batch.js'
+import type { ReadRequest } from './read-contract.js'
+import type { ReadMethod } from './read-method.js'
+import { ReadPaceTimer } from './read-pace-timer.js'
+import { ReadReporter } from './read-reporter.js'
 import { DEFAULT_READ_RETRY, type ReadRetryOptions } from './read-retry.js'
+import type { ReadSchedulerOptions } from './read-scheduler-options.js'
+import { type SettleContext, sendSafely } from './read-settle.js'
 import { ReadyQueue } from './ready-queue.js'
-import { slotReport } from './slot-report.js'
 
-export { keyOf } from './dialog-table.js'
 export { BATCH_LIMIT } from './read-batch.js'
 export type { ReadObserver, ReadRequest } from './read-contract.js'
 export { DEFAULT_READ_RETRY, type ReadRetryOptions } from './read-retry.js'
-
-/** Scheduler dependencies and settings. */
-export interface ReadSchedulerOptions {
-  readonly port: BitrixPort
-  readonly gate: PortalGate
-  readonly readMethod: ReadMethod
-  readonly log: Logger
-  readonly maxPendingDialogs: number
-  /** Confirmed watermarks remembered after a dialog goes idle, so a late lower id is never sent. */
-  readonly rememberConfirmed?: number
-  readonly observers?: readonly ReadObserver[]
-  /** Looks up a confirmed watermark this process does not remember (the state store's, after a restart). */
-  readonly confirmedOf?: (botId: number, dialogId: string) => number
-  readonly retry?: Partial<ReadRetryOptions>
-  /** Whether the portal was found to refuse `imbot.v2` in `batch` before the last restart (the state store's). */
-  readonly batchRefused?: boolean
-  readonly now?: () => number
-  readonly random?: () => number
-}
-
-/** One dialog's part of a request being sent. */
-interface Sent {
-  readonly key: string
-  readonly dialog: Dialog
-  readonly target: ReadTarget
-  readonly messages: number
-  readonly wholeDialog: boolean
-}
+export type { ReadSchedulerOptions } from './read-scheduler-options.js'
 
 /** The read scheduler of one portal. */
 export class ReadScheduler {
-  readonly #port: BitrixPort
   readonly #gate: PortalGate
   readonly #readMethod: ReadMethod
   readonly #report: ReadReporter
@@ -82,15 +52,10 @@ export class ReadScheduler {
   /** Read requests on their way to the portal. */
   #sending = 0
   #pumping = false
-  /** When the oldest ready dialog started waiting, and the timer that looks at the pace again. */
-  #waitingSince = 0
-  #lastReadyAt = 0
-  readonly #arrivals = new ArrivalRate()
-  #paceTimer: NodeJS.Timeout | undefined
-  #paceTimerAt = 0
+  readonly #pace = new ReadPaceTimer(() => void this.#pump())
+  readonly #settle: SettleContext
 
   constructor(options: ReadSchedulerOptions) {
-    this.#port = options.port
     this.#gate = options.gate
     this.#readMethod = options.readMethod
     this.#maxPending = options.maxPendingDialogs
@@ -102,6 +67,18 @@ export class ReadScheduler {
     this.#later = new DelayedKeys((keys) => this.#queueAgain(keys), this.#now)
     this.#batch = new BatchPath(this.#retry.batchRetryMs, this.#now, options.batchRefused ?? false)
     this.#pause = new PortalPause(this.#retry.probeIntervalMs, () => void this.#pump())
+    this.#settle = {
+      port: options.port,
+      readMethod: this.#readMethod,
+      dialogs: this.#dialogs,
+      batch: this.#batch,
+      pause: this.#pause,
+      report: this.#report,
+      retry: this.#retry,
+      now: this.#now,
+      carryOut: (key, next, attempts) => this.#carryOut(key, next, attempts),
+      queueFirst: (key) => this.#queue.add(key, true),
+    }
   }
 
   /** Dialogs with a read pending, in flight, waiting out a backoff or parked. */
@@ -193,8 +170,7 @@ export class ReadScheduler {
   close(): void {
     this.#later.close()
     this.#pause.close()
-    clearTimeout(this.#paceTimer)
-    this.#paceTimer = undefined
+    this.#pace.close()
   }
 
   #isIdle(): boolean {
@@ -204,10 +180,7 @@ export class ReadScheduler {
   /** Carries out a watermark decision: queue the dialog, wait, park it, or forget it and remember its watermark. */
   #carryOut(key: string, next: Next, attempts = 0): void {
     if (next === 'queue' || next === 'front') {
-      const now = this.#now()
-      if (this.#queue.size === 0) this.#waitingSince = now
-      this.#arrivals.add(now)
-      this.#lastReadyAt = now
+      this.#pace.ready(this.#now(), this.#queue.size === 0)
       this.#queue.add(key, next === 'front')
     } else if (next === 'later') this.#later.add(key, backoffDelay(this.#retry, attempts - 1, this.#random))
     else if (next === 'park') this.#parked.add(key)
@@ -238,10 +211,10 @@ export class ReadScheduler {
           continue
         }
         // What is left was backlog behind a full batch: its hold starts now.
-        if (this.#queue.size > 0) this.#waitingSince = this.#now()
+        if (this.#queue.size > 0) this.#pace.backlogFrom(this.#now())
         // The slot is given back whatever happens in the send; nothing there may reject unobserved.
         this.#sending++
-        void this.#sendSafely(keys).then((report) => {
+        void sendSafely(this.#settle, keys).then((report) => {
           this.#sending--
           slot.done(report)
           if (this.#isIdle()) for (const resolve of this.#idle.splice(0)) resolve()
@@ -254,123 +227,15 @@ export class ReadScheduler {
     }
   }
 
-  async #sendSafely(keys: readonly string[]): Promise<SlotReport> {
-    try {
-      return await this.#send(keys)
-    } catch (err) {
-      this.#report.sendFailed(err)
-      return {}
-    } finally {
-      // A probe that failed some other way must not leave the paused portal without its next probe.
-      this.#pause.arm()
-    }
-  }
-
-  /** Whether the ready reads go out now; if not, looks again when the pacing rule says. */
+  /** Whether the ready reads go out now; if not, the pace looks again when the pacing rule says. */
   #paced(): boolean {
-    const now = this.#now()
-    const decision = paceReads({
-      now,
+    return this.#pace.allows({
+      now: this.#now(),
       ready: this.#queue.size,
-      recentReady: this.#arrivals.perSecond(now),
-      lastReadyAt: this.#lastReadyAt,
-      waitingSince: this.#waitingSince,
       level: this.#gate.level(),
       burst: this.#gate.burst,
       perSec: this.#gate.perSec,
       batchLimit: this.#batch.allowed ? BATCH_LIMIT : 1,
     })
-    if (decision.send) return true
-    // One timer, moved earlier when a later look needs it sooner (a stale later one would hold reads too long).
-    const at = now + decision.waitMs
-    if (this.#paceTimer !== undefined && this.#paceTimerAt <= at) return false
-    clearTimeout(this.#paceTimer)
-    this.#paceTimerAt = at
-    this.#paceTimer = setTimeout(() => {
-      this.#paceTimer = undefined
-      void this.#pump()
-    }, decision.waitMs)
-    this.#paceTimer.unref()
-    return false
-  }
-
-  /** Sends one request for the dialogs and settles each; resolves with what the gate should learn. */
-  async #send(keys: readonly string[]): Promise<SlotReport> {
-    const started = this.#now()
-    const sent: Sent[] = []
-    for (const key of keys) {
-      const dialog = this.#dialogs.get(key)
-      if (dialog === undefined) continue
-      const step = startRead(dialog.mark)
-      dialog.mark = step.state
-      dialog.sentTrace = dialog.trace
-      const target = { botId: dialog.botId, dialogId: dialog.dialogId, messageId: step.messageId }
-      sent.push({ key, dialog, target, messages: step.messages, wholeDialog: step.wholeDialog })
-    }
-    if (sent.length === 0) return { unused: true }
-    const { outcomes, whole } = await sendReads(this.#port, this.#readMethod, sent)
-    const durationMs = this.#now() - started
-    const batch = sent.length > 1
-    const refusedInBatch = batch && looksLikeBatchRefusal(outcomes)
-    if (batch) this.#batchChanged(this.#batch.batchAnswered(refusedInBatch), outcomes[0]?.[1])
-    const kinds = new Set<ErrorClass>()
-    let code: string | undefined
-    for (const [s, outcome] of outcomes) {
-      if (!outcome.ok) code ??= outcome.error.code
-      const kind = refusedInBatch
-        ? this.#resendAlone(s)
-        : this.#settle(s, outcome, { durationMs, batch, wholeFailed: whole !== undefined || !batch })
-      if (kind !== undefined) kinds.add(kind)
-    }
-    const messages = sent.reduce((n, s) => n + s.messages, 0)
-    this.#report.call({ batch, dialogs: sent.length, messages, ok: code === undefined, code, durationMs }, whole)
-    const method = this.#readMethod.method
-    const times = outcomes.flatMap(([, o]) => (o.time ? [{ method, time: o.time }] : []))
-    return slotReport(method, kinds, times)
-  }
-
-  /** A batch refused the method for every command: each read goes again alone, first, with nothing counted. */
-  #resendAlone(s: Sent): undefined {
-    s.dialog.sentTrace = undefined
-    s.dialog.mark = failRead(s.dialog.mark, 'batch-refused', this.#now(), this.#retry).state
-    this.#queue.add(s.key, true)
-    return undefined
-  }
-
-  /** Applies one dialog's answer; returns the error class the gate should learn from, if any. */
-  #settle(s: Sent, outcome: RestOutcome, how: { durationMs: number; batch: boolean; wholeFailed: boolean }) {
-    const read: SettledRead = {
-      target: s.target,
-      trace: s.dialog.sentTrace,
-      durationMs: how.durationMs,
-      batch: how.batch,
-    }
-    s.dialog.sentTrace = undefined
-    if (!how.batch) this.#batchChanged(this.#batch.singleAnswered(outcome), outcome)
-    if (outcome.ok) {
-      const step = confirmRead(s.dialog.mark, this.#now())
-      s.dialog.mark = step.state
-      if (this.#pause.error !== undefined) this.#report.resumed(this.#pause.resume())
-      this.#report.confirmed(read, { lagMs: step.lagMs, messages: step.messages }, outcome.result)
-      this.#carryOut(s.key, step.next)
-      return undefined
-    }
-    const { error } = outcome
-    const kind = classifyError(error)
-    const step = failRead(s.dialog.mark, kind, this.#now(), this.#retry)
-    s.dialog.mark = step.state
-    if (step.action === 'pause' && this.#pause.pause(error)) this.#report.paused(error, this.#retry.probeIntervalMs)
-    this.#report.failed(read, step.action, kind, error, step.state.attempts)
-    this.#carryOut(s.key, step.next, step.state.attempts)
-    // Only portal-wide signals slow the portal: a request that failed as a whole (an outage) on a dialog's first
-    // failure; a dialog failing again, or alone inside a batch, waits out its own backoff.
-    if (isPortalWide(kind)) return kind
-    return kind === 'transient' && how.wholeFailed && step.state.attempts === 1 ? kind : undefined
-  }
-
-  #batchChanged(change: BatchPathChange, outcome: RestOutcome | undefined): void {
-    if (change === undefined) return
-    const code = outcome && !outcome.ok ? outcome.error.code : undefined
-    this.#report.batchPath(change, code)
   }
 }

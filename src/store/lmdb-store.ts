@@ -8,6 +8,17 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { type Database, open, type RootDatabase } from 'lmdb'
+import {
+  type ConfirmedValue,
+  type DialogKey,
+  dbKey,
+  dialogOf,
+  keyOf,
+  markDbKey,
+  markKey,
+  positiveInt,
+} from './lmdb-keys.js'
+import { SeenLog } from './lmdb-seen-log.js'
 import { recordLocally } from './record-locally.js'
 import { type DialogMark, type EventRecord, type StateStore, StoreClosedError } from './state-store.js'
 
@@ -21,40 +32,8 @@ export interface LmdbStoreOptions {
   readonly confirmedCapacity?: number
 }
 
-/** `[botId, dialogId]` (webhook auth, and every key written before portals were scoped) or `[portal, botId, dialogId]`. */
-type DialogKey = [number, string] | [string, number, string]
-interface ConfirmedValue {
-  readonly id: number
-  readonly at: number
-}
-
-const keyOf = (botId: number, dialogId: string, portal?: string): string =>
-  portal === undefined ? `${botId}|${dialogId}` : `${portal}|${botId}|${dialogId}`
-const markKey = (mark: DialogMark): string => keyOf(mark.botId, mark.dialogId, mark.portal)
-const dbKey = (botId: number, dialogId: string, portal?: string): DialogKey =>
-  portal === undefined ? [botId, dialogId] : [portal, botId, dialogId]
-const markDbKey = (mark: DialogMark): DialogKey => dbKey(mark.botId, mark.dialogId, mark.portal)
-
-/** The dialog a stored key names, undefined for a damaged one. */
-function dialogOf(key: unknown): { portal?: string; botId: number; dialogId: string } | undefined {
-  if (!Array.isArray(key)) return undefined
-  const parts: unknown[] = key
-  const [first, second, third] = parts
-  if (parts.length === 2 && typeof first === 'number' && typeof second === 'string') {
-    return { botId: first, dialogId: second }
-  }
-  if (parts.length === 3 && typeof first === 'string' && typeof second === 'number' && typeof third === 'string') {
-    return { portal: first, botId: second, dialogId: third }
-  }
-  return undefined
-}
-
 /** Pruning is best effort: a failed removal only keeps an old entry a while longer. */
 const ignore = (): void => {}
-
-function positiveInt(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0 ? value : undefined
-}
 
 /** The LMDB-backed store; open it with `LmdbStore.open`. */
 export class LmdbStore implements StateStore {
@@ -62,26 +41,22 @@ export class LmdbStore implements StateStore {
   readonly #root: RootDatabase
   readonly #pendingDb: Database<number, DialogKey>
   readonly #confirmedDb: Database<ConfirmedValue, DialogKey>
-  readonly #seenDb: Database<string, number>
+  readonly #seen: SeenLog
   readonly #metaDb: Database<number, string>
   readonly #tenantDb: Database<string, string>
   /** Mirror of the pending watermarks, so raising and clearing need no read of uncommitted data. */
   readonly #pending = new Map<string, DialogMark>()
   /** Confirmed watermarks written but maybe not yet visible to reads. */
   readonly #confirmedWriting = new Map<string, number>()
-  readonly #seenCapacity: number
-  #seenSeq = 0
-  #seenCount = 0
   #open = true
 
   private constructor(root: RootDatabase, options: LmdbStoreOptions) {
     this.#root = root
     this.#pendingDb = root.openDB<number, DialogKey>({ name: 'pending' })
     this.#confirmedDb = root.openDB<ConfirmedValue, DialogKey>({ name: 'confirmed' })
-    this.#seenDb = root.openDB<string, number>({ name: 'seen' })
+    this.#seen = new SeenLog(root.openDB<string, number>({ name: 'seen' }), options.seenCapacity ?? 100_000)
     this.#metaDb = root.openDB<number, string>({ name: 'meta' })
     this.#tenantDb = root.openDB<string, string>({ name: 'tenants' })
-    this.#seenCapacity = options.seenCapacity ?? 100_000
   }
 
   /** Opens (or creates) the store in `options.dir` and loads what it needs in memory. */
@@ -199,22 +174,11 @@ export class LmdbStore implements StateStore {
 
   async addSeenKey(key: string): Promise<void> {
     this.#mustBeOpen()
-    const write = this.#seenDb.put(++this.#seenSeq, key)
-    this.#seenCount++
-    // Prune in steps (10% over the bound) so that most writes do not pay for it.
-    if (this.#seenCount > this.#seenCapacity * 1.1) this.#pruneSeen()
-    await write
+    await this.#seen.add(key)
   }
 
   seenKeys(): string[] {
-    if (!this.#open) return []
-    const keys = new Set<string>()
-    for (const { value } of this.#seenDb.getRange()) {
-      if (typeof value !== 'string') continue
-      keys.delete(value)
-      keys.add(value)
-    }
-    return [...keys]
+    return this.#open ? this.#seen.keys() : []
   }
 
   offset(name: string): number | undefined {
@@ -258,11 +222,7 @@ export class LmdbStore implements StateStore {
       const mark: DialogMark = { ...dialog, messageId }
       this.#pending.set(markKey(mark), mark)
     }
-    for (const key of this.#seenDb.getKeys({ reverse: true, limit: 1 })) {
-      if (typeof key === 'number') this.#seenSeq = key
-    }
-    this.#seenCount = this.#seenDb.getCount()
-    if (this.#seenCount > this.#seenCapacity) this.#pruneSeen()
+    this.#seen.load()
     const confirmedCount = this.#confirmedDb.getCount()
     if (confirmedCount > confirmedCapacity) {
       const all: Array<{ key: DialogKey; at: number }> = []
@@ -272,12 +232,5 @@ export class LmdbStore implements StateStore {
         this.#confirmedDb.remove(key).catch(ignore)
       await this.#root.committed
     }
-  }
-
-  #pruneSeen(): void {
-    const excess = this.#seenCount - this.#seenCapacity
-    if (excess <= 0) return
-    for (const key of this.#seenDb.getKeys({ limit: excess })) this.#seenDb.remove(key).catch(ignore)
-    this.#seenCount -= excess
   }
 }

@@ -4,14 +4,18 @@
  */
 import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
-import type { Config } from '../config.js'
 import type { ReplicaParts } from '../reads/replica-parts.js'
 import { redisBudget } from './redis-budget.js'
 import { redisLeases } from './redis-leases.js'
 import type { RedisStore } from './redis-store.js'
 
-/** The settings the shared parts read. */
-export type ReplicaSettings = Pick<Config, 'rateBurst' | 'ratePerSec' | 'requestTimeoutMs' | 'takeoverIntervalMs'>
+/** The settings the shared parts read (the config's fields of these names; declared here so store/ needs no config). */
+export interface ReplicaSettings {
+  readonly rateBurst: number
+  readonly ratePerSec: number
+  readonly requestTimeoutMs: number
+  readonly takeoverIntervalMs: number
+}
 
 /** Extra lease time beyond the request timeout, so a slow answer still confirms under its lease. */
 const LEASE_MARGIN_MS = 5_000

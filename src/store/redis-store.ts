@@ -10,6 +10,7 @@ import type { Redis } from 'ioredis'
 import { recordEventOnce } from './redis/event-once.js'
 import { markOf, removeScoped, scanHash } from './redis/hash-scan.js'
 import { DEFAULT_KEY_PREFIX, dialogField, type RedisKeys, redisKeys } from './redis/keys.js'
+import { RedisMirror } from './redis/mirror.js'
 import { createRedisClient } from './redis/redis-client.js'
 import { RedisReplyError } from './redis/reply.js'
 import { clearWatermark, raiseWatermark } from './redis/watermarks.js'
@@ -46,11 +47,7 @@ export class RedisStore implements StateStore {
   readonly client: Redis
   /** The key names under this deployment's prefix. */
   readonly keys: RedisKeys
-  readonly #pending = new Map<string, DialogMark>()
-  readonly #confirmed = new Map<string, number>()
-  readonly #seen = new Set<string>()
-  readonly #offsets = new Map<string, number>()
-  readonly #tenants = new Map<string, string>()
+  readonly #mirror: RedisMirror
   readonly #writes = new Set<Promise<unknown>>()
   readonly #seenCapacity: number
   #open = true
@@ -59,6 +56,7 @@ export class RedisStore implements StateStore {
     this.client = client
     this.keys = keys
     this.#seenCapacity = seenCapacity
+    this.#mirror = new RedisMirror(seenCapacity)
   }
 
   /** Connects, loads the mirror, and resolves with the store; rejects with `StoreUnavailableError` when unreachable. */
@@ -80,7 +78,7 @@ export class RedisStore implements StateStore {
       options.seenCapacity ?? 100_000,
     )
     try {
-      await store.#load()
+      await store.#mirror.load(client, store.keys)
     } catch (err) {
       client.disconnect()
       throw new StoreUnavailableError(err)
@@ -102,63 +100,59 @@ export class RedisStore implements StateStore {
   async savePending(mark: DialogMark): Promise<void> {
     this.#mustBeOpen()
     await this.#write(() => raiseWatermark(this.client, this.keys.pending, dialogField(mark), mark.messageId))
-    const key = dialogField(mark)
-    const current = this.#pending.get(key)
-    if (current === undefined || current.messageId < mark.messageId) this.#pending.set(key, { ...mark })
+    this.#mirror.raisePending(mark)
   }
 
   async clearPending(mark: DialogMark): Promise<void> {
     if (!this.#open) return
     const key = dialogField(mark)
     await this.#write(() => clearWatermark(this.client, this.keys.pending, key, mark.messageId))
-    const current = this.#pending.get(key)
-    if (current !== undefined && current.messageId <= mark.messageId) this.#pending.delete(key)
+    this.#mirror.clearPending(key, mark.messageId)
   }
 
   pendingReads(): DialogMark[] {
-    return [...this.#pending.values()]
+    return [...this.#mirror.pending.values()]
   }
 
   async saveConfirmed(mark: DialogMark): Promise<void> {
     if (!this.#open) return
     const key = dialogField(mark)
     await this.#write(() => raiseWatermark(this.client, this.keys.confirmed, key, mark.messageId))
-    if ((this.#confirmed.get(key) ?? 0) < mark.messageId) this.#confirmed.set(key, mark.messageId)
+    this.#mirror.raiseConfirmed(key, mark.messageId)
   }
 
   confirmedId(botId: number, dialogId: string, portal?: string): number {
     return (
-      this.#confirmed.get(dialogField(portal === undefined ? { botId, dialogId } : { portal, botId, dialogId })) ?? 0
+      this.#mirror.confirmed.get(
+        dialogField(portal === undefined ? { botId, dialogId } : { portal, botId, dialogId }),
+      ) ?? 0
     )
   }
 
   tenant(memberId: string): string | undefined {
-    return this.#tenants.get(memberId)
+    return this.#mirror.tenants.get(memberId)
   }
 
   tenantIds(): string[] {
-    return [...this.#tenants.keys()]
+    return [...this.#mirror.tenants.keys()]
   }
 
   async saveTenant(memberId: string, sealed: string): Promise<void> {
     this.#mustBeOpen()
     await this.#write(() => this.client.hset(this.keys.tenants, memberId, sealed))
-    this.#tenants.set(memberId, sealed)
+    this.#mirror.tenants.set(memberId, sealed)
   }
 
   async removeTenant(memberId: string): Promise<void> {
     this.#mustBeOpen()
     await this.#write(() => removeScoped(this.client, this.keys, memberId))
-    this.#tenants.delete(memberId)
-    const prefix = `${memberId}|`
-    for (const key of this.#pending.keys()) if (key.startsWith(prefix)) this.#pending.delete(key)
-    for (const key of this.#confirmed.keys()) if (key.startsWith(prefix)) this.#confirmed.delete(key)
+    this.#mirror.dropPortal(memberId)
   }
 
   async addSeenKey(key: string): Promise<void> {
     this.#mustBeOpen()
     await this.#write(() => recordEventOnce(this.client, this.keys, key, this.#seenCapacity))
-    this.#remember(key)
+    this.#mirror.remember(key)
   }
 
   /**
@@ -173,12 +167,8 @@ export class RedisStore implements StateStore {
       return { isNew: true, readOwed: true }
     }
     const record = await this.#write(() => recordEventOnce(this.client, this.keys, eventKey, this.#seenCapacity, read))
-    if (record.isNew) this.#remember(eventKey)
-    if (record.readOwed && read !== undefined) {
-      const key = dialogField(read)
-      const current = this.#pending.get(key)
-      if (current === undefined || current.messageId < read.messageId) this.#pending.set(key, { ...read })
-    }
+    if (record.isNew) this.#mirror.remember(eventKey)
+    if (record.readOwed && read !== undefined) this.#mirror.raisePending(read)
     return record
   }
 
@@ -200,17 +190,17 @@ export class RedisStore implements StateStore {
   }
 
   seenKeys(): string[] {
-    return [...this.#seen]
+    return this.#mirror.seenKeys()
   }
 
   offset(name: string): number | undefined {
-    return this.#offsets.get(name)
+    return this.#mirror.offsets.get(name)
   }
 
   async saveOffset(name: string, value: number): Promise<void> {
     this.#mustBeOpen()
     await this.#write(() => this.client.hset(this.keys.offsets, name, value))
-    this.#offsets.set(name, value)
+    this.#mirror.offsets.set(name, value)
   }
 
   async flushed(): Promise<void> {
@@ -243,32 +233,6 @@ export class RedisStore implements StateStore {
       throw err instanceof RedisReplyError ? err : new StoreUnavailableError(err)
     } finally {
       this.#writes.delete(write)
-    }
-  }
-
-  #remember(key: string): void {
-    this.#seen.delete(key)
-    this.#seen.add(key)
-    if (this.#seen.size > this.#seenCapacity) {
-      const oldest = this.#seen.values().next().value
-      if (oldest !== undefined) this.#seen.delete(oldest)
-    }
-  }
-
-  async #load(): Promise<void> {
-    for (const [field, value] of await scanHash(this.client, this.keys.pending)) {
-      const mark = markOf(field, value)
-      if (mark !== undefined) this.#pending.set(field, mark)
-    }
-    for (const [field, value] of await scanHash(this.client, this.keys.confirmed)) {
-      const mark = markOf(field, value)
-      if (mark !== undefined) this.#confirmed.set(field, mark.messageId)
-    }
-    for (const key of await this.client.zrange(this.keys.seen, String(-this.#seenCapacity), '-1')) this.#seen.add(key)
-    for (const [memberId, sealed] of await scanHash(this.client, this.keys.tenants)) this.#tenants.set(memberId, sealed)
-    for (const [name, value] of await scanHash(this.client, this.keys.offsets)) {
-      const n = Number(value)
-      if (Number.isSafeInteger(n)) this.#offsets.set(name, n)
     }
   }
 }

@@ -8,7 +8,6 @@
  */
 import type { Logger } from 'pino'
 import type { RefreshedGrant } from '../bitrix/oauth-server.js'
-import { RestCallError } from '../bitrix/rest-call-error.js'
 import { HttpError } from '../errors.js'
 import type { BotEvent } from '../events/types.js'
 import { safeEqual } from '../events/verify.js'
@@ -16,6 +15,7 @@ import type { BuildPortal, PortalConnection, PortalEntry, PortalRegistry } from 
 import type { StateStore } from '../store/state-store.js'
 import { decodeTenant, encodeTenant, type TenantRecord, type TenantTokens } from './tenant-record.js'
 import type { TokenBox } from './token-box.js'
+import { verifiedRecord } from './verify-portal.js'
 
 /** What the OAuth portals need. */
 export interface OAuthTenantsOptions {
@@ -62,11 +62,6 @@ interface Live {
 /** The `member_id` an event names (the bot's tokens', else the envelope's). */
 export function claimedPortal(event: BotEvent): string | undefined {
   return event.bot.auth?.memberId ?? event.portal.memberId
-}
-
-const validEndpoint = (url: string | undefined): url is string => {
-  if (url === undefined || !/^https:\/\/[^/\s]+/.test(url)) return false
-  return URL.canParse(url)
 }
 
 /** Builds the OAuth portals over the state store. */
@@ -147,33 +142,7 @@ export function oauthTenants(options: OAuthTenantsOptions): OAuthTenants {
     claimed: string,
     applicationToken: string | undefined,
   ): Promise<Live> => {
-    if (refreshToken === undefined || refreshToken === '') throw new HttpError('PORTAL_UNVERIFIED')
-    let grant: RefreshedGrant
-    try {
-      grant = await options.refresh(refreshToken)
-    } catch (err) {
-      if (err instanceof RestCallError && err.status >= 400 && err.status < 500) {
-        throw new HttpError('PORTAL_UNVERIFIED', { cause: err })
-      }
-      log.warn({ err, portal: claimed }, 'the OAuth server could not verify a portal')
-      throw new HttpError('OAUTH_SERVER_UNAVAILABLE', { cause: err })
-    }
-    if (grant.memberId !== claimed) {
-      log.warn({ portal: claimed, tokensOf: grant.memberId }, 'event refused: its tokens belong to another portal')
-      throw new HttpError('PORTAL_MISMATCH')
-    }
-    if (!validEndpoint(grant.clientEndpoint)) {
-      log.warn({ portal: claimed }, 'the OAuth server named no usable client_endpoint for the portal')
-      throw new HttpError('OAUTH_SERVER_UNAVAILABLE')
-    }
-    const record: TenantRecord = {
-      memberId: claimed,
-      clientEndpoint: grant.clientEndpoint,
-      applicationToken: applicationToken ?? '',
-      accessToken: grant.accessToken,
-      refreshToken: grant.refreshToken,
-      expires: grant.expires,
-    }
+    const record = await verifiedRecord(options.refresh, log, { refreshToken, claimed, applicationToken })
     // Durable before the 200, so an acknowledged install survives a crash.
     await save(record)
     const connected = connect(record)
