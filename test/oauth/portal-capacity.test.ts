@@ -28,7 +28,8 @@ describe('per-portal capacity (real SDK, HTTPS)', () => {
       await vi.waitFor(() => expect(b.portal.readState(b.bot.id, dialogId).unread).toBe(0))
     }
     a.portal.setDown(false)
-    await vi.waitFor(() => expect(a.portal.readState(a.bot.id, '27').unread).toBe(0))
+    // The dialog's own backoff (1 s doubling, jittered) decides when the read is tried again: wait generously.
+    await vi.waitFor(() => expect(a.portal.readState(a.bot.id, '27').unread).toBe(0), { timeout: 30_000 })
     expect(w.foreignTokens()).toBe(0)
   })
 })
