@@ -29,7 +29,7 @@ describe('per-portal capacity (real SDK, HTTPS)', () => {
     }
     a.portal.setDown(false)
     // The dialog's own backoff (1 s doubling, jittered) decides when the read is tried again: wait generously.
-    await vi.waitFor(() => expect(a.portal.readState(a.bot.id, '27').unread).toBe(0), { timeout: 30_000 })
+    await vi.waitFor(() => expect(a.portal.readState(a.bot.id, '27').unread).toBe(0), { timeout: 15_000 })
     expect(w.foreignTokens()).toBe(0)
   })
 })
