@@ -29,11 +29,29 @@ export interface FormObject {
 
 /** Decodes a form body into a null-prototype object, or throws a 400 `HttpError` saying what is wrong. */
 export function parseFormBody(raw: string, limits: FormLimits = DEFAULT_FORM_LIMITS): FormObject {
+  const root: FormObject = Object.create(null)
+  forEachFormPair(raw, limits, (start, split, end) => {
+    const key = decodeFormComponent(raw.slice(start, split))
+    const value = split === end ? '' : decodeFormComponent(raw.slice(split + 1, end))
+    assign(root, splitKey(key, limits.depth), detached(value))
+  })
+  return root
+}
+
+/**
+ * Walks the `key=value` pairs of a form body, calling `visit(start, split, end)` with the pair's bounds in `raw`
+ * (`split` is the `=`, or `end` when there is none). Throws the 400s every reader of a form body shares: an empty
+ * body, bytes that were not UTF-8, more than `limits.parameterLimit` pairs.
+ */
+export function forEachFormPair(
+  raw: string,
+  limits: FormLimits,
+  visit: (start: number, split: number, end: number) => void,
+): void {
   if (raw.trim() === '')
     throw new HttpError('EMPTY_BODY', { message: 'The request body is empty; send the event fields' })
   // Fastify decodes the body as UTF-8 and turns invalid bytes into U+FFFD: one sent unencoded means a broken body.
   if (raw.includes('\uFFFD')) throw malformed()
-  const root: FormObject = Object.create(null)
   let count = 0
   let start = 0
   while (start <= raw.length) {
@@ -46,14 +64,10 @@ export function parseFormBody(raw: string, limits: FormLimits = DEFAULT_FORM_LIM
         })
       }
       const eq = raw.indexOf('=', start)
-      const split = eq < 0 || eq > end ? end : eq
-      const key = decodeFormComponent(raw.slice(start, split))
-      const value = split === end ? '' : decodeFormComponent(raw.slice(split + 1, end))
-      assign(root, splitKey(key, limits.depth), detached(value))
+      visit(start, eq < 0 || eq > end ? end : eq, end)
     }
     start = end + 1
   }
-  return root
 }
 
 /**

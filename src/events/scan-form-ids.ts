@@ -4,13 +4,12 @@
  * `parseFormBody` accepts, each field is the string `parseFormBody` puts at that path (undefined when absent or not
  * a string); the full decode must still run before any handler, and refuses what this scan lets through.
  */
-import { HttpError } from '../errors.js'
 import {
   DEFAULT_FORM_LIMITS,
   decodeFormComponent,
   detached,
   type FormLimits,
-  malformed,
+  forEachFormPair,
   splitKey,
 } from './form-body.js'
 
@@ -50,34 +49,18 @@ const KEY_LENGTHS = new Set([...BY_KEY.keys()].map((k) => k.length))
 
 /** Scans a form body; throws the same 400s as `parseFormBody` for emptiness, parameter count and bad scanned parts. */
 export function scanFormIds(raw: string, limits: FormLimits = DEFAULT_FORM_LIMITS): ScannedIds {
-  if (raw.trim() === '')
-    throw new HttpError('EMPTY_BODY', { message: 'The request body is empty; send the event fields' })
-  if (raw.includes('\uFFFD')) throw malformed()
   const found: Partial<Record<ScannedField, string>> = {}
   const shadowed = new Set<ScannedField>()
-  let count = 0
-  for (let start = 0; start <= raw.length; ) {
-    let end = raw.indexOf('&', start)
-    if (end < 0) end = raw.length
-    if (end > start) {
-      if (++count > limits.parameterLimit) {
-        throw new HttpError('TOO_MANY_PARAMETERS', {
-          message: `A form body may have at most ${limits.parameterLimit} parameters`,
-        })
-      }
-      const eq = raw.indexOf('=', start)
-      const split = eq < 0 || eq > end ? end : eq
-      // Most keys are neither a field nor near one: tell so without slicing or hashing them.
-      let field = KEY_LENGTHS.has(split - start) ? BY_KEY.get(raw.slice(start, split)) : undefined
-      if (field === undefined) {
-        if (isPlainPhpKey(raw, start, split)) shadowByPrefix(raw, start, split, limits, shadowed)
-        else field = fieldOf(raw.slice(start, split), limits, shadowed)
-      }
-      if (field !== undefined)
-        found[field] = split === end ? '' : detached(decodeFormComponent(raw.slice(split + 1, end)))
+  forEachFormPair(raw, limits, (start, split, end) => {
+    // Most keys are neither a field nor near one: tell so without slicing or hashing them.
+    let field = KEY_LENGTHS.has(split - start) ? BY_KEY.get(raw.slice(start, split)) : undefined
+    if (field === undefined) {
+      if (isPlainPhpKey(raw, start, split)) shadowByPrefix(raw, start, split, limits, shadowed)
+      else field = fieldOf(raw.slice(start, split), limits, shadowed)
     }
-    start = end + 1
-  }
+    if (field !== undefined)
+      found[field] = split === end ? '' : detached(decodeFormComponent(raw.slice(split + 1, end)))
+  })
   const pick = (field: ScannedField) => (shadowed.has(field) ? undefined : found[field])
   return {
     event: pick('event'),
