@@ -22,6 +22,7 @@ import { serviceReadiness } from './observability/service-readiness.js'
 import { botApi } from './pipeline/bot-api.js'
 import { Lanes } from './pipeline/lanes.js'
 import { portalRunners } from './pipeline/portal-runners.js'
+import { PendingTally } from './reads/pending-tally.js'
 import { portalEntryBuilder } from './reads/portal-entry.js'
 import { combinedSnapshot, type PortalEntry } from './reads/portal-registry.js'
 import { takeoverSweep } from './reads/takeover-sweep.js'
@@ -62,6 +63,7 @@ export async function buildService(config: Config, parts: ServiceParts): Promise
       ],
       confirmedOf: (botId, dialogId, portal) => store.confirmedId(botId, dialogId, portal),
       batchRefused: () => batchRefusedIn(store),
+      tally: new PendingTally(config.maxPendingDialogsTotal),
       ...(parts.replicas ? { replicas: parts.replicas, sharedObserver: metrics.shared } : {}),
       ...clock,
     }),

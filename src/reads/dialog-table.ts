@@ -4,6 +4,7 @@
  */
 import { BoundedMap } from '../util/bounded.js'
 import type { Watermark } from './dialog-watermark.js'
+import type { PendingTally } from './pending-tally.js'
 import type { Trace } from './read-contract.js'
 
 /** A dialog with a read pending or in flight: its watermark, and the log ids of the newest message and the one sent. */
@@ -26,11 +27,20 @@ export class DialogTable {
   /** Watermarks of dialogs gone idle, newest last. */
   readonly #idle: BoundedMap<string, number>
   readonly #confirmedOf: ((botId: number, dialogId: string) => number) | undefined
+  readonly #tally: PendingTally | undefined
 
-  /** `confirmedOf` looks up a watermark this process does not remember (the state store's, after a restart). */
-  constructor(rememberLimit: number, confirmedOf: ((botId: number, dialogId: string) => number) | undefined) {
+  /**
+   * `confirmedOf` looks up a watermark this process does not remember (the state store's, after a restart);
+   * `tally` counts active dialogs across every portal (the global bound).
+   */
+  constructor(
+    rememberLimit: number,
+    confirmedOf: ((botId: number, dialogId: string) => number) | undefined,
+    tally?: PendingTally,
+  ) {
     this.#idle = new BoundedMap(rememberLimit)
     this.#confirmedOf = confirmedOf
+    this.#tally = tally
   }
 
   /** Dialogs with a read pending or in flight. */
@@ -50,6 +60,7 @@ export class DialogTable {
 
   /** Makes a dialog active. */
   add(key: string, dialog: Dialog): void {
+    if (!this.#active.has(key)) this.#tally?.add(1)
     this.#active.set(key, dialog)
   }
 
@@ -63,6 +74,7 @@ export class DialogTable {
     const dialog = this.#active.get(key)
     if (dialog === undefined) return
     this.#active.delete(key)
+    this.#tally?.add(-1)
     this.#idle.set(key, dialog.mark.confirmed)
   }
 }

@@ -16,6 +16,7 @@ import { BatchPath } from './batch-path.js'
 import { DelayedKeys } from './delayed-keys.js'
 import { DialogTable, keyOf } from './dialog-table.js'
 import { type Next, openWatermark, requestRead } from './dialog-watermark.js'
+import type { PendingTally } from './pending-tally.js'
 import type { PortalGate } from './portal-gate.js'
 import { PortalPause } from './portal-pause.js'
 import { BATCH_LIMIT } from './read-batch.js'
@@ -39,6 +40,7 @@ export class ReadScheduler {
   readonly #readMethod: ReadMethod
   readonly #report: ReadReporter
   readonly #maxPending: number
+  readonly #tally: PendingTally | undefined
   readonly #now: () => number
   readonly #random: () => number
   readonly #retry: ReadRetryOptions
@@ -59,7 +61,9 @@ export class ReadScheduler {
     this.#gate = options.gate
     this.#readMethod = options.readMethod
     this.#maxPending = options.maxPendingDialogs
-    this.#dialogs = new DialogTable(options.rememberConfirmed ?? options.maxPendingDialogs, options.confirmedOf)
+    this.#tally = options.tally
+    const remember = options.rememberConfirmed ?? options.maxPendingDialogs
+    this.#dialogs = new DialogTable(remember, options.confirmedOf, options.tally)
     this.#now = options.now ?? Date.now
     this.#random = options.random ?? Math.random
     this.#retry = { ...DEFAULT_READ_RETRY, ...options.retry }
@@ -101,9 +105,9 @@ export class ReadScheduler {
     return this.#pause.error
   }
 
-  /** Whether a read for this dialog can be taken now (false only for a new dialog at the bound). */
+  /** Whether a read for this dialog can be taken now (false only for a new dialog at the portal's or the global bound). */
   canAccept(botId: number, dialogId: string): boolean {
-    return this.#dialogs.size < this.#maxPending || this.#dialogs.has(keyOf(botId, dialogId))
+    return this.#boundOfNew() === undefined || this.#dialogs.has(keyOf(botId, dialogId))
   }
 
   /** Whether this process tracks the dialog (a read pending, in flight, backing off or parked). */
@@ -126,8 +130,9 @@ export class ReadScheduler {
     if (step.effect === 'stale') return true
     let dialog = known
     if (dialog === undefined) {
-      if (this.#dialogs.size >= this.#maxPending) {
-        this.#report.refused({ botId, dialogId, messageId }, this.#maxPending)
+      const bound = this.#boundOfNew()
+      if (bound !== undefined) {
+        this.#report.refused({ botId, dialogId, messageId }, bound)
         return false
       }
       dialog = { botId, dialogId, mark, trace: undefined, sentTrace: undefined }
@@ -171,6 +176,12 @@ export class ReadScheduler {
     this.#later.close()
     this.#pause.close()
     this.#pace.close()
+  }
+
+  /** The bound a new dialog would pass (the portal's, else the global one); undefined when it may be taken. */
+  #boundOfNew(): number | undefined {
+    if (this.#dialogs.size >= this.#maxPending) return this.#maxPending
+    return this.#tally?.full === true ? this.#tally.limit : undefined
   }
 
   #isIdle(): boolean {
