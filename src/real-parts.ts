@@ -29,6 +29,8 @@ import { parseTokenKey, tokenBox } from './tenants/token-box.js'
 export interface RealPartsOptions {
   /** Where log lines go (default stdout). */
   readonly logDestination?: DestinationStream
+  /** Milliseconds since the epoch, for the OAuth portals' idle times (default `Date.now`). */
+  readonly clock?: () => number
 }
 
 /** The real logger, state store and portal source of `config`; throws `AppError` when `STATE_DIR` is unusable. */
@@ -48,7 +50,8 @@ export async function realParts(config: Config, options: RealPartsOptions = {}):
   })
   const store = await openStore(config, log)
   const ca = config.caFile ? readFileSync(config.caFile, 'utf8') : undefined
-  const parts: ServiceParts = { log, store, portals: portalSource(config, ca, log, scrubber, store) }
+  const portals = portalSource(config, { ca, log, scrubber, store, clock: options.clock ?? Date.now })
+  const parts: ServiceParts = { log, store, portals, ...(options.clock ? { clock: options.clock } : {}) }
   if (!(store instanceof RedisStore)) return parts
   // The metrics are made here so the shared parts can report lease outcomes into them.
   const metrics = createMetrics()
@@ -56,13 +59,8 @@ export async function realParts(config: Config, options: RealPartsOptions = {}):
 }
 
 /** One webhook portal, or an OAuth app's portals, each verified with the OAuth server and kept sealed in `store`. */
-function portalSource(
-  config: Config,
-  ca: string | undefined,
-  log: Logger,
-  scrubber: SecretScrubber,
-  store: StateStore,
-): PortalSource {
+function portalSource(config: Config, parts: PortalSourceParts): PortalSource {
+  const { ca, log, scrubber, store } = parts
   if (config.authMode === 'oauth') {
     const app = oauthApp(config, ca, log, scrubber)
     const key = parseTokenKey(config.tokenKey ?? '')
@@ -79,6 +77,8 @@ function portalSource(
         refresh,
         build,
         log,
+        idleMs: config.portalIdleMs,
+        now: parts.clock,
         connect: (record, onTokens) => {
           for (const secret of [record.accessToken, record.refreshToken, record.applicationToken]) scrubber.add(secret)
           const auth = {
@@ -102,6 +102,15 @@ function portalSource(
     ...(ca ? { ca } : {}),
   })
   return onePortal(port)
+}
+
+/** What the portal source is built with besides the config. */
+interface PortalSourceParts {
+  readonly ca: string | undefined
+  readonly log: Logger
+  readonly scrubber: SecretScrubber
+  readonly store: StateStore
+  readonly clock: () => number
 }
 
 /** The OAuth app settings every portal's client shares; each token it starts using is scrubbed from logs. */

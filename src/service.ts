@@ -29,6 +29,7 @@ import { takeoverSweep } from './reads/takeover-sweep.js'
 import type { RunningService, Service, ServiceParts } from './service-contract.js'
 import { batchRefusedIn, durableReadsObserver, replayPending, startPendingSweep } from './store/durable-reads.js'
 import { storedOffset } from './store/offset-store.js'
+import { startIdleSweep } from './tenants/idle-sweep.js'
 import { claimedPortal } from './tenants/oauth-tenants.js'
 
 export type { RunningService, Service, ServiceParts } from './service-contract.js'
@@ -80,6 +81,7 @@ export async function buildService(config: Config, parts: ServiceParts): Promise
   const stopSweep = webhookPortal
     ? startPendingSweep(store, webhookPortal.reads, log.child({ mod: 'store' }), config.readSweepIntervalMs)
     : () => {}
+  const stopIdleSweep = startIdleSweep(portals, config.portalIdleMs)
   // Replicas: reads a dead replica left pending are taken over (the webhook portal; OAuth portals are not yet).
   const takeover = takeoverSweep(parts.replicas, webhookPortal?.reads, log, metrics.shared.tookOver)
   const lanes = new Lanes({ concurrency: config.pipelineConcurrency, maxQueued: config.maxQueuedEvents })
@@ -89,6 +91,7 @@ export async function buildService(config: Config, parts: ServiceParts): Promise
     api: botApi(config.authMode === 'oauth' ? undefined : config.botToken),
     log,
     handlerTimeoutMs: config.handlerTimeoutMs,
+    ...(portals.hold ? { hold: portals.hold } : {}),
     ...(progress ? { onReadRefused: (id) => progress.readRefused(id), onDone: (e) => progress.onProcessed(e) } : {}),
   })
   const seen = new RecentKeys(SEEN_CAPACITY)
@@ -190,6 +193,7 @@ export async function buildService(config: Config, parts: ServiceParts): Promise
     close: () =>
       shutdown.run(() => {
         stopSweep()
+        stopIdleSweep()
         takeover?.stop()
         const { shutdownTimeoutMs: timeoutMs } = config
         return drain({ timeoutMs, poller, lanes, portals, progress, app, store, log, ...clock })

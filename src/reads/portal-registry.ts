@@ -29,6 +29,10 @@ export interface PortalRegistry {
   appEvent?(body: unknown): Promise<{ readonly outcome: 'accepted' | 'duplicate' }> | undefined
   /** OAuth mode: the entry of a portal known only to the state store (after a restart), connected from its record. */
   restore?(portal: string): PortalEntry | undefined
+  /** OAuth mode: marks the portal busy (an event in the pipeline, never evicted) until the returned function runs. */
+  hold?(entry: PortalEntry): () => void
+  /** OAuth mode: evicts the portals idle past `OAUTH_PORTAL_IDLE_MS` with nothing pending; returns how many went. */
+  evictIdle?(): number
 }
 
 /** Builds one portal's entry (gate and read scheduler) around its port; see `portal-entry.ts`. */

@@ -13,6 +13,7 @@ import type { BotEvent } from '../events/types.js'
 import { safeEqual } from '../events/verify.js'
 import type { BuildPortal, PortalConnection, PortalEntry, PortalRegistry } from '../reads/portal-registry.js'
 import type { StateStore } from '../store/state-store.js'
+import { type Live, LivePortals } from './live-portals.js'
 import { decodeTenant, encodeTenant, type TenantRecord, type TenantTokens } from './tenant-record.js'
 import type { TokenBox } from './token-box.js'
 import { verifiedRecord } from './verify-portal.js'
@@ -28,10 +29,14 @@ export interface OAuthTenantsOptions {
   readonly build: BuildPortal
   readonly log: Logger
   /**
-   * Most portals kept in memory (default 1000): beyond it the least recently used portal with no pending read is
-   * evicted, and reloaded from its stored record on its next event (no OAuth server call).
+   * A portal with nothing pending and no event this long is evicted from memory (default 5 minutes), and reloaded
+   * from its stored record on its next event (no OAuth server call); see `live-portals.ts`.
    */
+  readonly idleMs?: number
+  /** Most portals kept in memory whatever their idle time (default 10,000): a safety net, least recently used first. */
   readonly maxInMemory?: number
+  /** Milliseconds since the epoch, for idle times (default `Date.now`). */
+  readonly now?: () => number
 }
 
 /** The OAuth registry: `admit` before `forEvent`. */
@@ -49,14 +54,12 @@ export interface OAuthTenants extends PortalRegistry {
     presented: string | undefined,
     refreshToken: string | undefined,
   ): Promise<{ entry: PortalEntry; fresh: boolean }>
+  /** Marks the portal busy (an event in the pipeline) until the returned function runs: it is not evicted meanwhile. */
+  hold(entry: PortalEntry): () => void
+  /** Evicts the portals idle past their idle time with nothing pending or in flight; returns how many went. */
+  evictIdle(): number
   /** Forgets a portal whose stored application token `presented` matches (false when unknown); else 401. */
   forget(memberId: string, presented: string | undefined): Promise<boolean>
-}
-
-interface Live {
-  record: TenantRecord
-  entry: PortalEntry
-  connection: PortalConnection
 }
 
 /** The `member_id` an event names (the bot's tokens', else the envelope's). */
@@ -67,7 +70,12 @@ export function claimedPortal(event: BotEvent): string | undefined {
 /** Builds the OAuth portals over the state store. */
 export function oauthTenants(options: OAuthTenantsOptions): OAuthTenants {
   const { store, box, log } = options
-  const live = new Map<string, Live>()
+  const live = new LivePortals({
+    idleMs: options.idleMs ?? 300_000,
+    log,
+    ...(options.maxInMemory === undefined ? {} : { maxInMemory: options.maxInMemory }),
+    ...(options.now ? { now: options.now } : {}),
+  })
   const verifying = new Map<string, Promise<Live>>()
 
   const save = (record: TenantRecord): Promise<void> =>
@@ -79,23 +87,23 @@ export function oauthTenants(options: OAuthTenantsOptions): OAuthTenants {
     })
 
   const connect = (record: TenantRecord): Live => {
-    const known = live.get(record.memberId)
+    const known = live.use(record.memberId)
     if (known !== undefined && known.record.clientEndpoint === record.clientEndpoint) {
       known.record = record
       known.connection.update({ ...tokenAuth(record) })
       return known
     }
-    const connection = options.connect(record, (tokens) => {
-      // Only the tokens change: the rest (a reinstall's application token included) is the live record's.
-      const next = { ...created.record, ...tokens }
-      created.record = next
-      if (live.get(record.memberId) === created) void save(next)
+    const created = live.add(record.memberId, (now) => {
+      const connection = options.connect(record, (tokens) => {
+        // Only the tokens change: the rest (a reinstall's application token included) is the live record's.
+        const next = { ...created.record, ...tokens }
+        created.record = next
+        if (live.peek(record.memberId) === created) void save(next)
+      })
+      const entry = options.build(record.memberId, connection.port)
+      return { record, entry, connection, lastActive: now, busy: 0 }
     })
-    const entry = options.build(record.memberId, connection.port)
-    const created: Live = { record, entry, connection }
-    live.set(record.memberId, created)
-    evict()
-    log.info({ portal: record.memberId, host: connection.port.portal }, 'OAuth portal connected')
+    log.info({ portal: record.memberId, host: created.connection.port.portal }, 'OAuth portal connected')
     return created
   }
 
@@ -115,24 +123,9 @@ export function oauthTenants(options: OAuthTenantsOptions): OAuthTenants {
     return record
   }
 
-  const maxInMemory = options.maxInMemory ?? 1000
-  /** Evicts least recently used idle portals beyond the bound (`live` is kept in use order). */
-  const evict = (): void => {
-    if (live.size <= maxInMemory) return
-    for (const [memberId, l] of live) {
-      if (live.size <= maxInMemory) return
-      if (l.entry.reads.pendingDialogs > 0 || l.entry.gate.snapshot().inFlight > 0) continue
-      live.delete(memberId)
-    }
-  }
-
   const known = (memberId: string): Live | undefined => {
-    const l = live.get(memberId)
-    if (l !== undefined) {
-      live.delete(memberId)
-      live.set(memberId, l)
-      return l
-    }
+    const l = live.use(memberId)
+    if (l !== undefined) return l
     const record = stored(memberId)
     return record === undefined ? undefined : connect(record)
   }
@@ -191,17 +184,19 @@ export function oauthTenants(options: OAuthTenantsOptions): OAuthTenants {
       const current = known(memberId)
       if (current === undefined) return false
       if (!presentedMatches(current, presented)) throw new HttpError('PORTAL_UNVERIFIED')
-      live.delete(memberId)
+      live.remove(memberId)
       await store.removeTenant(memberId)
       log.info({ portal: memberId }, 'OAuth portal forgotten: the app was uninstalled')
       return true
     },
     forEvent(event) {
       const claimed = claimedPortal(event)
-      return claimed === undefined ? undefined : live.get(claimed)?.entry
+      return claimed === undefined ? undefined : live.peek(claimed)?.entry
     },
-    entries: () => [...live.values()].map((l) => l.entry),
+    entries: () => live.entries(),
     restore: (memberId) => known(memberId)?.entry,
+    hold: (entry) => live.hold(entry),
+    evictIdle: () => live.evictIdle(),
   }
 }
 
