@@ -3,6 +3,7 @@ export type { AppInstall } from './app-install.js'
 export { type OAuthServer, startOAuthServer } from './oauth-server.js'
 export type { OAuthTokens } from './oauth-tokens.js'
 export { type Portal, startPortal } from './portal.js'
+export { type PortalHost, startPortalHost } from './portal-host.js'
 export {
   type PortalWithBot,
   type PortalWithBotOptions,
