@@ -16,7 +16,6 @@ import {
   startOAuthServer,
   startPortal,
   startPortalHost,
-  type TlsMaterial,
 } from '@b24-autoread/portal-sim'
 import type { Middleware } from '../../src/pipeline/compose.js'
 import type { EventContext } from '../../src/pipeline/context.js'
