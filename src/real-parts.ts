@@ -50,7 +50,7 @@ export async function realParts(config: Config, options: RealPartsOptions = {}):
   })
   const store = await openStore(config, log)
   const ca = config.caFile ? readFileSync(config.caFile, 'utf8') : undefined
-  const portals = portalSource(config, { ca, log, scrubber, store, clock: options.clock ?? Date.now })
+  const portals = portalSource(config, ca, log, scrubber, store, options.clock ?? Date.now)
   const parts: ServiceParts = { log, store, portals, ...(options.clock ? { clock: options.clock } : {}) }
   if (!(store instanceof RedisStore)) return parts
   // The metrics are made here so the shared parts can report lease outcomes into them.
@@ -59,8 +59,14 @@ export async function realParts(config: Config, options: RealPartsOptions = {}):
 }
 
 /** One webhook portal, or an OAuth app's portals, each verified with the OAuth server and kept sealed in `store`. */
-function portalSource(config: Config, parts: PortalSourceParts): PortalSource {
-  const { ca, log, scrubber, store } = parts
+function portalSource(
+  config: Config,
+  ca: string | undefined,
+  log: Logger,
+  scrubber: SecretScrubber,
+  store: StateStore,
+  clock: () => number,
+): PortalSource {
   if (config.authMode === 'oauth') {
     const app = oauthApp(config, ca, log, scrubber)
     const key = parseTokenKey(config.tokenKey ?? '')
@@ -78,7 +84,7 @@ function portalSource(config: Config, parts: PortalSourceParts): PortalSource {
         build,
         log,
         idleMs: config.portalIdleMs,
-        now: parts.clock,
+        now: clock,
         connect: (record, onTokens) => {
           for (const secret of [record.accessToken, record.refreshToken, record.applicationToken]) scrubber.add(secret)
           const auth = {
@@ -102,15 +108,6 @@ function portalSource(config: Config, parts: PortalSourceParts): PortalSource {
     ...(ca ? { ca } : {}),
   })
   return onePortal(port)
-}
-
-/** What the portal source is built with besides the config. */
-interface PortalSourceParts {
-  readonly ca: string | undefined
-  readonly log: Logger
-  readonly scrubber: SecretScrubber
-  readonly store: StateStore
-  readonly clock: () => number
 }
 
 /** The OAuth app settings every portal's client shares; each token it starts using is scrubbed from logs. */

@@ -105,7 +105,7 @@ export async function startOAuthWorld(options: OAuthWorldOptions = {}): Promise<
   const opened: Portal[] = []
   const open: OpenPortal = async () => {
     const portal = host
-      ? host.addPortal({ oauthTokens: oauth.tokens, clock })
+      ? await host.addPortal({ oauthTokens: oauth.tokens, clock })
       : await startPortal({ tls, oauthTokens: oauth.tokens, clock })
     opened.push(portal)
     return portal

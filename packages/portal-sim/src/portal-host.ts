@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { sendJson } from './http-io.js'
 import { listenHttps } from './https-server.js'
-import { type Portal, type PortalParts, portalParts } from './portal.js'
+import { openPortal, type Portal } from './portal.js'
 import { generateTlsMaterial, type TlsMaterial } from './tls.js'
 import type { PortalOptions } from './types.js'
 
@@ -17,13 +17,14 @@ export interface PortalHost {
    * Opens one more portal at `<url>/p/<n>`: its own member_id, bots, chats, limits and counters, as `startPortal`
    * makes, without a server of its own. Being down drops its connections, which other portals of the host may share.
    */
-  addPortal(options?: Omit<PortalOptions, 'tls' | 'host' | 'port'>): Portal
+  addPortal(options?: Omit<PortalOptions, 'tls' | 'host' | 'port'>): Promise<Portal>
   /** Closes the server and every portal on it. */
   close(): Promise<void>
 }
 
 interface Site {
-  readonly parts: PortalParts
+  readonly route: (req: IncomingMessage, res: ServerResponse) => Promise<void>
+  readonly onDropped: () => void
   down: boolean
 }
 
@@ -45,13 +46,13 @@ export async function startPortalHost(options: { tls?: TlsMaterial; port?: numbe
       return sendJson(res, 404, { error: 'NOT_FOUND', error_description: 'No such portal on this host' })
     }
     if (site.down) {
-      site.parts.dropped()
+      site.onDropped()
       req.socket.destroy()
       return
     }
     // The portal sees its own paths, from `/`.
     req.url = `${match[2] ?? '/'}${match[3] ?? ''}`
-    return site.parts.route(req, res)
+    return site.route(req, res)
   }
   const server = await listenHttps(tls, '127.0.0.1', options.port ?? 0, route, () => {})
   const url = `https://127.0.0.1:${server.port}`
@@ -64,17 +65,19 @@ export async function startPortalHost(options: { tls?: TlsMaterial; port?: numbe
     },
     addPortal(portalOptions = {}) {
       const id = String(next++)
-      const site: Site = { parts: portalParts(portalOptions, tls.cert), down: false }
-      sites.set(id, site)
-      return site.parts.open({
-        url: `${url}/p/${id}`,
-        domain: `127.0.0.1:${server.port}`,
-        setDown: (down) => {
-          site.down = down
-        },
-        close: async () => {
-          sites.delete(id)
-        },
+      return openPortal(portalOptions, tls.cert, async (route, onDropped) => {
+        const site: Site = { route, onDropped, down: false }
+        sites.set(id, site)
+        return {
+          url: `${url}/p/${id}`,
+          domain: `127.0.0.1:${server.port}`,
+          setDown: (down) => {
+            site.down = down
+          },
+          close: async () => {
+            sites.delete(id)
+          },
+        }
       })
     },
     close: () => {

@@ -119,30 +119,33 @@ export interface PortalSite {
   close(): Promise<void>
 }
 
-/** A portal before it has an address: its request handler (paths from `/`), and how to open it at a site. */
-export interface PortalParts {
-  readonly route: (req: IncomingMessage, res: ServerResponse) => Promise<void>
-  /** Tell it a connection was destroyed because it is down. */
-  readonly dropped: () => void
-  open(site: PortalSite): Portal
-}
+/** Serves a portal's request handler (paths from `/`); `onDropped` is told of each connection dropped while down. */
+export type ListenPortal = (
+  route: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+  onDropped: () => void,
+) => Promise<PortalSite>
 
 /** Starts a simulated Bitrix24 portal on HTTPS (127.0.0.1, a free port by default). */
 export async function startPortal(options: PortalOptions = {}): Promise<Portal> {
   const tls = options.tls ?? (await generateTlsMaterial())
   const host = options.host ?? '127.0.0.1'
-  const parts = portalParts(options, tls.cert)
-  const server = await listenHttps(tls, host, options.port ?? 0, parts.route, parts.dropped)
-  return parts.open({
-    url: `https://${host}:${server.port}`,
-    domain: `${host}:${server.port}`,
-    setDown: (down) => server.setDown(down),
-    close: () => server.close(),
+  return openPortal(options, tls.cert, async (route, onDropped) => {
+    const server = await listenHttps(tls, host, options.port ?? 0, route, onDropped)
+    return {
+      url: `https://${host}:${server.port}`,
+      domain: `${host}:${server.port}`,
+      setDown: (down) => server.setDown(down),
+      close: () => server.close(),
+    }
   })
 }
 
-/** The parts of one portal (`caPem`: the certificate its site serves); `startPortal` and `PortalHost` open them. */
-export function portalParts(options: Omit<PortalOptions, 'tls' | 'host' | 'port'>, caPem: string): PortalParts {
+/** Opens a portal wherever `listen` serves it (`caPem`: the certificate served there); see `startPortalHost`. */
+export async function openPortal(
+  options: Omit<PortalOptions, 'tls' | 'host' | 'port'>,
+  caPem: string,
+  listen: ListenPortal,
+): Promise<Portal> {
   const clock = options.clock ?? Date.now
   const webhookUserId = options.webhookUserId ?? 1
   const webhookSecret = options.webhookSecret ?? randomBytes(8).toString('hex')
@@ -200,101 +203,97 @@ export function portalParts(options: Omit<PortalOptions, 'tls' | 'host' | 'port'
     sendJson(res, 404, { error: 'NOT_FOUND', error_description: 'Not found' })
   }
   const dropped: number[] = []
-  const onDropped = () => {
+  const server = await listen(route, () => {
     engine.counters.droppedConnections += 1
     dropped.push(Date.now())
-  }
-  const open = (site: PortalSite): Portal => {
-    env.url = site.url
-    env.domain = site.domain
-    const server = site
-    const actions = { world, queues, env }
+  })
+  env.url = server.url
+  env.domain = server.domain
+  const actions = { world, queues, env }
 
-    const portal: Portal = {
-      url: env.url,
-      webhookUrl: `${env.url}/rest/${webhookUserId}/${webhookSecret}/`,
-      caPem,
-      domain: env.domain,
-      memberId: env.memberId,
-      webhookUserId,
-      webhookSecret,
-      requests,
-      calls: engine.calls,
-      regressionLog: ledger.regressions,
-      internalErrors: engine.internalErrors,
-      addBot(spec) {
-        return world.addBot({
-          id: spec.id ?? world.allocateUserId(),
-          code: spec.code,
-          botToken: spec.botToken,
-          clientId: spec.clientId,
-          eventMode: spec.eventMode ?? 'fetch',
-          webhookUrl: spec.webhookUrl,
-          type: spec.type ?? 'bot',
-          name: spec.name ?? spec.code,
-          workPosition: '',
-          applicationToken: spec.applicationToken ?? randomBytes(16).toString('hex'),
-          accessToken: randomBytes(24).toString('hex'),
-        })
-      },
-      getBot: (botId) => world.bots.get(botId),
-      addOAuthToken(spec) {
-        const grant = tokens.add(spec, env.memberId, `${env.url}/rest/`)
-        for (const bot of world.bots.values())
-          if (bot.accessToken === grant.accessToken) bot.refreshToken = grant.refreshToken
-      },
-      installApp: (spec) => installApp(tokens, env, { ...spec, nowS: nowS() }),
-      uninstallEvent: (applicationToken) => uninstallEvent(env, applicationToken, nowS()),
-      findBot: (code) => world.findBotByCode(code),
-      userSends: (spec) => userSends(actions, spec),
-      async userSendsAndDeliver(spec, deliverOptions = {}) {
-        const sent = userSends(actions, spec)
-        const url = deliverOptions.url ?? world.bots.get(spec.botId)?.webhookUrl
-        if (!url) throw new Error(`portal: bot ${spec.botId} has no webhookUrl`)
-        return { ...sent, delivery: await deliverEvent(sent.event, url, deliverOptions) }
-      },
-      botJoins: (spec) => botJoins(actions, spec),
-      botLeaves: (spec) => botLeaves(actions, spec),
-      userDeletes: (spec) => userDeletes(actions, spec),
-      deliver: (event, url, deliverOptions) => deliverEvent(event, url, deliverOptions),
-      readState(readerId, dialogId) {
-        const chat = world.resolveDialog(readerId, dialogId)
-        if (!chat) return { lastReadId: 0, unread: 0 }
-        return { lastReadId: world.lastRead(readerId, chat.id), unread: world.unread(readerId, chat) }
-      },
-      pendingEvents: (botId) => queues.pending(botId),
-      stats() {
-        const c = engine.counters
-        return {
-          ...c,
-          byMethod: { ...c.byMethod },
-          faults: { ...c.faults },
-          reads: ledger.reads,
-          duplicateReads: ledger.duplicateReads,
-          regressions: ledger.regressions.length,
-          overlappingReads: restDeps.overlap.overlapping,
-          bucketLevel: bucket.level(),
-          peakBucketLevel: bucket.peak(),
-        }
-      },
-      inject: (spec) => faults.add(spec),
-      setDown: (down) => server.setDown(down),
-      droppedAt: () => [...dropped],
-      reset() {
-        requests.length = 0
-        dropped.length = 0
-        overlap.overlapping = 0
-        engine.calls.length = 0
-        engine.internalErrors.length = 0
-        engine.counters = newCounters()
-        ledger.resetCounters()
-        bucket.reset()
-        operating.reset()
-        faults.clear()
-      },
-      close: () => server.close(),
-    }
-    return portal
+  const portal: Portal = {
+    url: env.url,
+    webhookUrl: `${env.url}/rest/${webhookUserId}/${webhookSecret}/`,
+    caPem,
+    domain: env.domain,
+    memberId: env.memberId,
+    webhookUserId,
+    webhookSecret,
+    requests,
+    calls: engine.calls,
+    regressionLog: ledger.regressions,
+    internalErrors: engine.internalErrors,
+    addBot(spec) {
+      return world.addBot({
+        id: spec.id ?? world.allocateUserId(),
+        code: spec.code,
+        botToken: spec.botToken,
+        clientId: spec.clientId,
+        eventMode: spec.eventMode ?? 'fetch',
+        webhookUrl: spec.webhookUrl,
+        type: spec.type ?? 'bot',
+        name: spec.name ?? spec.code,
+        workPosition: '',
+        applicationToken: spec.applicationToken ?? randomBytes(16).toString('hex'),
+        accessToken: randomBytes(24).toString('hex'),
+      })
+    },
+    getBot: (botId) => world.bots.get(botId),
+    addOAuthToken(spec) {
+      const grant = tokens.add(spec, env.memberId, `${env.url}/rest/`)
+      for (const bot of world.bots.values())
+        if (bot.accessToken === grant.accessToken) bot.refreshToken = grant.refreshToken
+    },
+    installApp: (spec) => installApp(tokens, env, { ...spec, nowS: nowS() }),
+    uninstallEvent: (applicationToken) => uninstallEvent(env, applicationToken, nowS()),
+    findBot: (code) => world.findBotByCode(code),
+    userSends: (spec) => userSends(actions, spec),
+    async userSendsAndDeliver(spec, deliverOptions = {}) {
+      const sent = userSends(actions, spec)
+      const url = deliverOptions.url ?? world.bots.get(spec.botId)?.webhookUrl
+      if (!url) throw new Error(`portal: bot ${spec.botId} has no webhookUrl`)
+      return { ...sent, delivery: await deliverEvent(sent.event, url, deliverOptions) }
+    },
+    botJoins: (spec) => botJoins(actions, spec),
+    botLeaves: (spec) => botLeaves(actions, spec),
+    userDeletes: (spec) => userDeletes(actions, spec),
+    deliver: (event, url, deliverOptions) => deliverEvent(event, url, deliverOptions),
+    readState(readerId, dialogId) {
+      const chat = world.resolveDialog(readerId, dialogId)
+      if (!chat) return { lastReadId: 0, unread: 0 }
+      return { lastReadId: world.lastRead(readerId, chat.id), unread: world.unread(readerId, chat) }
+    },
+    pendingEvents: (botId) => queues.pending(botId),
+    stats() {
+      const c = engine.counters
+      return {
+        ...c,
+        byMethod: { ...c.byMethod },
+        faults: { ...c.faults },
+        reads: ledger.reads,
+        duplicateReads: ledger.duplicateReads,
+        regressions: ledger.regressions.length,
+        overlappingReads: restDeps.overlap.overlapping,
+        bucketLevel: bucket.level(),
+        peakBucketLevel: bucket.peak(),
+      }
+    },
+    inject: (spec) => faults.add(spec),
+    setDown: (down) => server.setDown(down),
+    droppedAt: () => [...dropped],
+    reset() {
+      requests.length = 0
+      dropped.length = 0
+      overlap.overlapping = 0
+      engine.calls.length = 0
+      engine.internalErrors.length = 0
+      engine.counters = newCounters()
+      ledger.resetCounters()
+      bucket.reset()
+      operating.reset()
+      faults.clear()
+    },
+    close: () => server.close(),
   }
-  return { route, dropped: onDropped, open }
+  return portal
 }

@@ -16,8 +16,8 @@ describe('many portals on one HTTPS server', () => {
   it('serves each portal under its own path, with its own member_id, tokens and counters', async () => {
     host = await startPortalHost()
     const tokens = new OAuthTokens()
-    const one = host.addPortal({ oauthTokens: tokens, webhookSecret: 'secret-one' })
-    const two = host.addPortal({ oauthTokens: tokens })
+    const one = await host.addPortal({ oauthTokens: tokens, webhookSecret: 'secret-one' })
+    const two = await host.addPortal({ oauthTokens: tokens })
     expect(host.size).toBe(2)
     expect(one.url).toBe(`${host.url}/p/1`)
     expect(one.webhookUrl).toBe(`${host.url}/p/1/rest/1/secret-one/`)
@@ -42,8 +42,8 @@ describe('many portals on one HTTPS server', () => {
 
   it('takes one portal down or away without the others, and answers 404 for a path of no portal', async () => {
     host = await startPortalHost()
-    const one = host.addPortal()
-    const two = host.addPortal()
+    const one = await host.addPortal()
+    const two = await host.addPortal()
     one.setDown(true)
     await expect(callHook(one, 'server.time')).rejects.toThrow()
     expect(one.stats().droppedConnections).toBe(1)
