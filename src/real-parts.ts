@@ -18,7 +18,7 @@ import type { ServiceParts } from './service.js'
 import { LmdbStore } from './store/lmdb-store.js'
 import { MemoryStore } from './store/memory-store.js'
 import { openRedisStore, redisPasswordOf } from './store/open-redis-store.js'
-import { redisReplicaParts } from './store/redis-replica-parts.js'
+import { redisPollerTurns, redisReplicaParts } from './store/redis-replica-parts.js'
 import { RedisStore } from './store/redis-store.js'
 import type { StateStore } from './store/state-store.js'
 import { appLifecycle } from './tenants/app-lifecycle.js'
@@ -52,7 +52,12 @@ export async function realParts(config: Config, options: RealPartsOptions = {}):
   if (!(store instanceof RedisStore)) return parts
   // The metrics are made here so the shared parts can report lease outcomes into them.
   const metrics = createMetrics()
-  return { ...parts, metrics, replicas: redisReplicaParts(store, config, metrics.shared.lease) }
+  return {
+    ...parts,
+    metrics,
+    replicas: redisReplicaParts(store, config, metrics.shared.lease),
+    pollerTurn: redisPollerTurns(store, config, log.child({ mod: 'fetch' }), metrics.shared.pollerTurn),
+  }
 }
 
 /** One webhook portal, or an OAuth app's portals, each verified with the OAuth server and kept sealed in `store`. */

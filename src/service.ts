@@ -39,11 +39,14 @@ export async function buildService(config: Config, parts: ServiceParts): Promise
   const clock = parts.clock ? { now: parts.clock } : {}
   const metrics = parts.metrics ?? createMetrics()
   const connections = new ConnectionWatch()
+  // Replicas: one polls at a time, and the offset is saved under its turn.
+  const queue = `fetch:${config.botId}`
+  const turn = config.eventMode === 'fetch' ? parts.pollerTurn?.(queue) : undefined
   // Fetch mode confirms an Event.get offset only once the events below it are processed and their reads settled.
   const progress =
     config.eventMode === 'fetch'
       ? new FetchProgress({
-          store: parts.offsetStore ?? storedOffset(store, `fetch:${config.botId}`),
+          store: parts.offsetStore ?? turn ?? storedOffset(store, queue),
           confirmedId: (botId, dialogId) => portals.entries()[0]?.reads.confirmedId(botId, dialogId) ?? 0,
           log: log.child({ mod: 'fetch' }),
         })
@@ -116,6 +119,7 @@ export async function buildService(config: Config, parts: ServiceParts): Promise
           accept,
           log: log.child({ mod: 'fetch' }),
           observer: metrics.fetch,
+          ...(turn ? { turn } : {}),
         })
       : undefined
   const shutdown = new Shutdown()

@@ -53,6 +53,11 @@ export interface Portal {
   memberId: string
   webhookUserId: number
   webhookSecret: string
+  /**
+   * Adds another incoming webhook of the same user (as an administrator can) and returns its URL; the requests made
+   * through it are told apart by their `path`, e.g. to see which of several service processes called.
+   */
+  addIncomingWebhook(): string
   /** Every HTTP request received, in arrival order (live array). */
   requests: RecordedRequest[]
   /** Every method invocation, direct or inside a batch (live array). */
@@ -146,6 +151,7 @@ export async function startPortal(options: PortalOptions = {}): Promise<Portal> 
     authConfig: {
       webhookUserId,
       webhookSecret,
+      extraWebhookSecrets: new Set<string>(),
       tokens,
       nowS,
       memberId: env.memberId,
@@ -186,6 +192,11 @@ export async function startPortal(options: PortalOptions = {}): Promise<Portal> 
     memberId: env.memberId,
     webhookUserId,
     webhookSecret,
+    addIncomingWebhook() {
+      const secret = randomBytes(8).toString('hex')
+      restDeps.authConfig.extraWebhookSecrets.add(secret)
+      return `${env.url}/rest/${webhookUserId}/${secret}/`
+    },
     requests,
     calls: engine.calls,
     regressionLog: ledger.regressions,
