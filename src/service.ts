@@ -23,7 +23,7 @@ import { botApi } from './pipeline/bot-api.js'
 import { Lanes } from './pipeline/lanes.js'
 import { portalRunners } from './pipeline/portal-runners.js'
 import { portalEntryBuilder } from './reads/portal-entry.js'
-import { combinedSnapshot, type PortalEntry } from './reads/portal-registry.js'
+import { combinedSnapshot, type PortalEntry, type PortalRegistry } from './reads/portal-registry.js'
 import { takeoverSweep } from './reads/takeover-sweep.js'
 import type { RunningService, Service, ServiceParts } from './service-contract.js'
 import { batchRefusedIn, durableReadsObserver, replayPending, startPendingSweep } from './store/durable-reads.js'
@@ -81,8 +81,13 @@ export async function buildService(config: Config, parts: ServiceParts): Promise
   const stopSweep = webhookPortal
     ? startPendingSweep(store, webhookPortal.reads, log.child({ mod: 'store' }), config.readSweepIntervalMs)
     : () => {}
-  // Replicas: reads a dead replica left pending are taken over (the webhook portal; OAuth portals are not yet).
-  const takeover = takeoverSweep(parts.replicas, webhookPortal?.reads, log, metrics.shared.tookOver)
+  // Replicas: reads a dead replica left pending are taken over (an OAuth portal from its record in the store).
+  const takeover = takeoverSweep(
+    parts.replicas,
+    webhookPortal?.reads ?? (async (mark) => restoredPortal(store, portals, mark.portal)),
+    log,
+    metrics.shared.tookOver,
+  )
   const lanes = new Lanes({ concurrency: config.pipelineConcurrency, maxQueued: config.maxQueuedEvents })
   const runnerOf = portalRunners({
     lanes,
@@ -198,6 +203,19 @@ export async function buildService(config: Config, parts: ServiceParts): Promise
       }),
   }
   return service
+}
+
+/** An OAuth portal's reads, connected from its record (read again from a shared store if this replica lacks it). */
+async function restoredPortal(
+  store: ServiceParts['store'],
+  portals: PortalRegistry,
+  memberId: string | undefined,
+): Promise<PortalEntry['reads'] | undefined> {
+  if (memberId === undefined || portals.restore === undefined) return undefined
+  const known = portals.restore(memberId)
+  if (known !== undefined) return known.reads
+  await store.reloadTenant?.(memberId)
+  return portals.restore(memberId)?.reads
 }
 
 /** Whether `service` listens (it has an address). */

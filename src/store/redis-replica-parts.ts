@@ -15,6 +15,8 @@ import type { RedisStore } from './redis-store.js'
 
 /** The settings the shared parts read (the config's fields of these names; declared here so store/ needs no config). */
 export interface ReplicaSettings {
+  /** OAuth mode scopes each portal's leases by its `member_id`, as the store scopes its watermarks. */
+  readonly authMode: 'webhook' | 'oauth'
   readonly rateBurst: number
   readonly ratePerSec: number
   readonly requestTimeoutMs: number
@@ -33,15 +35,12 @@ export function redisReplicaParts(
   const figures = { burst: settings.rateBurst, perSec: settings.ratePerSec }
   const owner = replicaOwner()
   const ttlMs = settings.requestTimeoutMs + LEASE_MARGIN_MS
-  const leases = redisLeases(store, {
-    owner,
-    ttlMs,
-    maxWaitMs: ttlMs,
-    ...(onLease ? { onLease } : {}),
-  })
+  const leaseOptions = { owner, ttlMs, maxWaitMs: ttlMs, ...(onLease ? { onLease } : {}) }
+  const unscoped = redisLeases(store, leaseOptions)
   return {
     budget: (portalKey) => redisBudget(store, portalKey, figures),
-    leases: () => leases,
+    leases: (portalKey) =>
+      settings.authMode === 'oauth' ? redisLeases(store, { ...leaseOptions, portal: portalKey }) : unscoped,
     pendingReads: () => store.sharedPendingReads(),
     takeoverIntervalMs: settings.takeoverIntervalMs,
   }

@@ -137,6 +137,14 @@ export function oauthTenants(options: OAuthTenantsOptions): OAuthTenants {
     return record === undefined ? undefined : connect(record)
   }
 
+  /** Replicas: the portal's record as another replica may have stored it (installed or reinstalled there). */
+  const reloaded = async (memberId: string, current: Live | undefined): Promise<Live | undefined> => {
+    await store.reloadTenant?.(memberId)
+    const record = stored(memberId)
+    if (record === undefined || record.applicationToken === current?.record.applicationToken) return current
+    return connect(record)
+  }
+
   const verify = async (
     refreshToken: string | undefined,
     claimed: string,
@@ -170,7 +178,8 @@ export function oauthTenants(options: OAuthTenantsOptions): OAuthTenants {
     if (inFlight !== undefined) await inFlight.catch(() => {})
     // A verified portal's calls use only tokens the OAuth server issued (refreshed when they expire); an event's
     // own tokens are used once, to verify a portal that has no matching record.
-    const current = known(claimed)
+    let current = known(claimed)
+    if (!presentedMatches(current, presented) && store.reloadTenant) current = await reloaded(claimed, current)
     if (current !== undefined && presentedMatches(current, presented)) return { entry: current.entry, fresh: false }
     const run = verify(refreshToken, claimed, presented)
     verifying.set(claimed, run)
