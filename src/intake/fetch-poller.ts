@@ -24,8 +24,9 @@ export const EVENT_GET = 'imbot.v2.Event.get'
 /** The least wait between an `Event.get` page with `hasMore: true` and the next call, as Bitrix24 asks. */
 export const MORE_PAGES_GAP_MS = 2_000
 
-/** A standby replica asks for the turn again at least this often apart (and at most the lease time plus this). */
+/** A standby replica asks for the turn again when the holder's lease lapses, but never sooner than this ... */
 const STANDBY_MIN_MS = 50
+/** ... and never later than one poll interval plus this (a holder that released its turn is replaced at once). */
 const STANDBY_MAX_MS = 1_000
 
 /** What the poller reports (the metrics' `FetchMetrics` fits). */
@@ -126,8 +127,11 @@ export class FetchPoller {
     const { progress, log } = this.#o
     if (this.#polling && turn.held()) return true
     let attempt: Awaited<ReturnType<PollerTurn['take']>>
+    let loaded: number | undefined
     try {
       attempt = await turn.take()
+      // A new turn starts from the offset the previous poller saved.
+      if (attempt.held && (attempt.fresh || !this.#polling)) loaded = await progress.load()
     } catch (err) {
       this.#failures++
       if (this.#failures <= 3) log.warn({ err }, 'fetch mode: cannot reach the shared store for the poller turn')
@@ -141,7 +145,6 @@ export class FetchPoller {
       return false
     }
     if (attempt.fresh || !this.#polling) {
-      const loaded = await progress.load()
       log.info(
         { botId: this.#o.botId, offset: loaded ?? null },
         'fetch mode: this replica polls imbot.v2.Event.get now',
