@@ -84,7 +84,7 @@ function portalSource(
         refresh,
         build,
         log,
-        connect: (record, onTokens) => {
+        connect: (record, onTokens, latest) => {
           for (const secret of [record.accessToken, record.refreshToken, record.applicationToken]) scrubber.add(secret)
           const auth = {
             ...record,
@@ -94,7 +94,7 @@ function portalSource(
             scope: undefined,
             status: undefined,
           }
-          return createOAuthConnection(app, auth, onTokens)
+          return createOAuthConnection(app, auth, onTokens, latest)
         },
       })
       return { ...tenants, appEvent: appLifecycle(tenants, bot, log) }

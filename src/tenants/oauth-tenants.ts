@@ -23,8 +23,15 @@ export interface OAuthTenantsOptions {
   readonly box: TokenBox
   /** The refresh grant at the configured OAuth server (the trusted answer). */
   readonly refresh: (refreshToken: string) => Promise<RefreshedGrant>
-  /** Builds a portal's client from a trusted record; `onTokens` is told of each token set it starts using. */
-  readonly connect: (record: TenantRecord, onTokens: (tokens: TenantTokens) => void) => PortalConnection
+  /**
+   * Builds a portal's client from a trusted record; `onTokens` is told of each token set it starts using, and
+   * `latest` answers the tokens a shared store holds now (another replica may have refreshed them).
+   */
+  readonly connect: (
+    record: TenantRecord,
+    onTokens: (tokens: TenantTokens) => void,
+    latest: () => Promise<TenantTokens | undefined>,
+  ) => PortalConnection
   readonly build: BuildPortal
   readonly log: Logger
   /**
@@ -85,12 +92,16 @@ export function oauthTenants(options: OAuthTenantsOptions): OAuthTenants {
       known.connection.update({ ...tokenAuth(record) })
       return known
     }
-    const connection = options.connect(record, (tokens) => {
-      // Only the tokens change: the rest (a reinstall's application token included) is the live record's.
-      const next = { ...created.record, ...tokens }
-      created.record = next
-      if (live.get(record.memberId) === created) void save(next)
-    })
+    const connection = options.connect(
+      record,
+      (tokens) => {
+        // Only the tokens change: the rest (a reinstall's application token included) is the live record's.
+        const next = { ...created.record, ...tokens }
+        created.record = next
+        if (live.get(record.memberId) === created) void save(next)
+      },
+      () => storedTokens(record.memberId),
+    )
     const entry = options.build(record.memberId, connection.port)
     const created: Live = { record, entry, connection }
     live.set(record.memberId, created)
@@ -113,6 +124,13 @@ export function oauthTenants(options: OAuthTenantsOptions): OAuthTenants {
       return undefined
     }
     return record
+  }
+
+  /** Replicas: the portal's tokens as the shared store holds them now; undefined for a store of this process only. */
+  const storedTokens = async (memberId: string): Promise<TenantTokens | undefined> => {
+    if (store.reloadTenant === undefined) return undefined
+    await store.reloadTenant(memberId)
+    return stored(memberId)
   }
 
   const maxInMemory = options.maxInMemory ?? 1000

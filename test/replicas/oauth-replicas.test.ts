@@ -29,6 +29,9 @@ describeRedis('OAuth app, three replicas of the real entry on one Redis: any rep
   const bots: SimBot[] = []
   const children: ChildService[] = []
   const secrets: string[] = [APP.clientSecret, APP.eventsSecret, APP.tokenKey]
+  /** The portals' and the OAuth server's clock runs ahead by this much (tokens expire; the replicas' clock is real). */
+  let aheadMs = 0
+  const clock = () => Date.now() + aheadMs
 
   beforeAll(async () => {
     const tls = await generateTlsMaterial()
@@ -36,9 +39,9 @@ describeRedis('OAuth app, three replicas of the real entry on one Redis: any rep
     const caFile = join(dir, 'ca.pem')
     writeFileSync(caFile, tls.cert)
     redis = await TestRedisServer.start({ appendonly: true })
-    oauth = await startOAuthServer({ tls })
+    oauth = await startOAuthServer({ tls, clock })
     for (let i = 0; i < 2; i++) {
-      portals.push(await startPortal({ tls, oauthTokens: oauth.tokens, burst: 50, drainPerSec: 10 }))
+      portals.push(await startPortal({ tls, oauthTokens: oauth.tokens, burst: 50, drainPerSec: 10, clock }))
     }
     const env = {
       PORT: '0',
@@ -134,5 +137,30 @@ describeRedis('OAuth app, three replicas of the real entry on one Redis: any rep
     const printed = [installer, survivor].map((c) => c?.printed() ?? '').join('')
     expect(printed).toContain('pending reads taken over from the shared store')
     for (const secret of secrets) expect(printed).not.toContain(secret)
+  }, 60_000)
+
+  it('adopts the tokens another replica refreshed instead of spending the used refresh token again', async () => {
+    const [installer, , survivor] = children
+    const [portal] = portals
+    const [bot] = bots
+    if (portal === undefined || bot === undefined) throw new Error('the first test installs the portals')
+    // An hour later every access token has expired; the refresh token is accepted once.
+    aheadMs += 3_700_000
+    const refreshes = () => oauth.requests.length
+    const before = refreshes()
+    for (const [replica, dialogId] of [
+      [installer, 'chat70'],
+      [survivor, 'chat71'],
+    ] as const) {
+      const sent = portal.userSends({ botId: bot.id, dialogId })
+      expect((await portal.deliver(sent.event, eventsUrl(replica))).status).toBe(200)
+      await vi.waitFor(() => expect(portal.readState(bot.id, dialogId).lastReadId).toBe(sent.messageId), {
+        timeout: 15_000,
+      })
+      // The installer refreshed; the survivor took the tokens it stored rather than asking the OAuth server.
+      expect(refreshes()).toBe(before + 1)
+    }
+    expect(portal.stats()).toMatchObject({ regressions: 0, foreignTokens: 0 })
+    expect(survivor?.printed()).not.toContain('invalid_grant')
   }, 60_000)
 })
