@@ -94,6 +94,8 @@ export interface Portal {
   deliver(event: object, url: string, options?: DeliverOptions): Promise<DeliveryResult>
   /** What `readerId` (a bot, or a user) has read in `dialogId` as that reader sees it. */
   readState(readerId: number, dialogId: string): { lastReadId: number; unread: number }
+  /** The texts `authorId` posted in `dialogId` (as `authorId` sees the dialog), oldest first. */
+  textsBy(authorId: number, dialogId: string): string[]
   /** Fetch-mode events queued and not yet confirmed for a bot. */
   pendingEvents(botId: number): number
   /** Counters since start or the last `reset()`. */
@@ -229,6 +231,10 @@ export async function startPortal(options: PortalOptions = {}): Promise<Portal> 
       const chat = world.resolveDialog(readerId, dialogId)
       if (!chat) return { lastReadId: 0, unread: 0 }
       return { lastReadId: world.lastRead(readerId, chat.id), unread: world.unread(readerId, chat) }
+    },
+    textsBy(authorId, dialogId) {
+      const chat = world.resolveDialog(authorId, dialogId)
+      return chat ? chat.messages.filter((m) => m.authorId === authorId).map((m) => m.text) : []
     },
     pendingEvents: (botId) => queues.pending(botId),
     stats() {
