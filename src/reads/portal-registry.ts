@@ -23,7 +23,10 @@ export interface PortalRegistry {
   forEvent(event: BotEvent): PortalEntry | undefined
   /** Every portal known so far. */
   entries(): readonly PortalEntry[]
-  /** OAuth mode: attributes the event to its portal before anything is kept of it; rejects with a 4xx/503 `HttpError`. */
+  /**
+   * Checks an event before anything is kept of it; rejects with a 4xx/503 `HttpError`. OAuth mode: attributes it to
+   * its portal. Webhook mode with `im.dialog.read`: takes the bot's own tokens from it (or refuses it without them).
+   */
   admit?(event: BotEvent): Promise<void>
   /** OAuth mode: handles `ONAPPINSTALL` / `ONAPPUNINSTALL` (undefined for any other body). */
   appEvent?(body: unknown): Promise<{ readonly outcome: 'accepted' | 'duplicate' }> | undefined

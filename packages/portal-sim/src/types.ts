@@ -120,8 +120,10 @@ export interface PortalStats {
   droppedConnections: number
   /** REST calls authorised with an access token granted for another portal. Must stay 0. */
   foreignTokens: number
-  /** Successful `imbot.v2.Chat.Message.read` calls. */
+  /** Successful bot reads: `imbot.v2.Chat.Message.read`, and `im.dialog.read` called with a bot's own token. */
   reads: number
+  /** Successful `im.dialog.read` calls as a person (e.g. the webhook's user): their own conversation was marked. */
+  humanDialogReads: number
   /** Successful reads that marked nothing new. */
   duplicateReads: number
   /** Successful reads with a messageId below one already confirmed for that bot and dialog. Must stay 0. */

@@ -1,0 +1,100 @@
+import { phpHttpBuildQuery } from '@b24-autoread/portal-sim/events'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { startWorld, TEST_SECRETS, type World } from '../support/service.js'
+
+let world: World | undefined
+afterEach(async () => {
+  await world?.close()
+  world = undefined
+})
+
+const DIALOG_READ = { B24_READ_METHOD: 'im.dialog.read' }
+
+async function post(w: World, event: object) {
+  const res = await fetch(`${w.service.url}/bitrix24/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: phpHttpBuildQuery(event),
+  })
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> }
+}
+
+const dialogReads = (w: World) => w.portal.calls.filter((c) => c.method === 'im.dialog.read')
+
+/** The webhook's user (a person) has an unread message from user 27 in their own chat with 27. */
+function personalChatOfWebhookUser(w: World) {
+  w.portal.personSends({ from: 27, to: w.portal.webhookUserId, text: 'private, for user 1 only' })
+  expect(w.portal.readState(w.portal.webhookUserId, '27').unread).toBe(1)
+}
+
+describe('im.dialog.read in webhook mode reads only as the bot (v1 data[BOT] tokens)', () => {
+  it("marks the bot's conversation with the bot's own token, never the webhook user's conversation", async () => {
+    world = await startWorld({ env: DIALOG_READ })
+    const w = world
+    personalChatOfWebhookUser(w)
+    const sent = w.portal.v1UserSends({ botId: w.botId, dialogId: '27', text: 'to the bot' })
+    const group = w.portal.v1UserSends({ botId: w.botId, dialogId: 'chat9', authorId: 42 })
+    expect(await post(w, sent.event)).toEqual({ status: 200, body: { ok: true, outcome: 'accepted' } })
+    expect((await post(w, group.event)).status).toBe(200)
+    await vi.waitFor(() => {
+      expect(w.portal.readState(w.botId, '27')).toEqual({ lastReadId: sent.messageId, unread: 0 })
+      expect(w.portal.readState(w.botId, 'chat9')).toEqual({ lastReadId: group.messageId, unread: 0 })
+    })
+    expect(w.portal.stats().reads).toBe(2)
+    expect(w.portal.stats().humanDialogReads).toBe(0)
+    expect(w.portal.readState(w.portal.webhookUserId, '27').unread).toBe(1)
+    // Sent with the bot's access token (OAuth path), never through the webhook URL.
+    const sentPaths = w.portal.requests.filter((r) => r.method === 'im.dialog.read').map((r) => r.path)
+    expect(sentPaths.length).toBeGreaterThan(0)
+    for (const path of sentPaths) expect(path).not.toContain(w.portal.webhookSecret)
+    // Tokens never logged.
+    const printed = w.printed()
+    expect(printed).toContain('message read')
+    for (const secret of [sent.botAccessToken, group.botAccessToken, TEST_SECRETS.applicationToken]) {
+      expect(secret).toBeDefined()
+      expect(printed).not.toContain(secret)
+    }
+  })
+
+  it('refuses an event that carries no bot token (422 NO_BOT_TOKEN), sending nothing', async () => {
+    world = await startWorld({ env: DIALOG_READ })
+    const w = world
+    personalChatOfWebhookUser(w)
+    const legacy = w.portal.v1UserSends({ botId: w.botId, dialogId: '27', legacy: true })
+    const refused = await post(w, legacy.event)
+    expect(refused.status).toBe(422)
+    expect(refused.body).toMatchObject({ ok: false, error: 'NO_BOT_TOKEN' })
+    expect(String(refused.body.message)).toContain('B24_READ_METHOD=imbot.v2.Chat.Message.read')
+    // A v2 event has no v1 bot grant either, whatever its data.bot.auth holds.
+    const v2 = w.portal.userSends({ botId: w.botId, dialogId: '27' })
+    expect((await post(w, v2.event)).body).toMatchObject({ error: 'NO_BOT_TOKEN' })
+    // Refused events leave nothing behind: a redelivery with tokens is accepted, not taken for a duplicate.
+    const withTokens = w.portal.v1UserSends({ botId: w.botId, dialogId: '27' })
+    expect((await post(w, withTokens.event)).status).toBe(200)
+    await vi.waitFor(() => expect(w.portal.readState(w.botId, '27').unread).toBe(0))
+    expect(w.portal.stats().humanDialogReads).toBe(0)
+    expect(w.portal.readState(w.portal.webhookUserId, '27').unread).toBe(1)
+  })
+
+  it("refuses bot tokens naming another portal's endpoint or another install (403), never sending them", async () => {
+    world = await startWorld({ env: DIALOG_READ })
+    const w = world
+    personalChatOfWebhookUser(w)
+    const sent = w.portal.v1UserSends({ botId: w.botId, dialogId: '27' })
+    const entry = sent.event.data.BOT[String(w.botId)] ?? {}
+    const withEntry = (over: Record<string, string>) => ({
+      ...sent.event,
+      data: { ...sent.event.data, BOT: { [String(w.botId)]: { ...entry, ...over } } },
+    })
+    for (const endpoint of ['https://attacker.example/rest/', 'https://[', 'http://' + w.portal.domain + '/rest/']) {
+      const answer = await post(w, withEntry({ client_endpoint: endpoint }))
+      expect(answer.status, endpoint).toBe(403)
+      expect(answer.body).toMatchObject({ ok: false, error: 'BOT_ENDPOINT_MISMATCH' })
+    }
+    const otherInstall = await post(w, withEntry({ application_token: 'another-install-token' }))
+    expect(otherInstall.body).toMatchObject({ error: 'BOT_ENDPOINT_MISMATCH' })
+    expect(dialogReads(w)).toHaveLength(0)
+    expect(w.portal.readState(w.botId, '27').unread).toBe(1)
+    expect(w.printed()).not.toContain(sent.botAccessToken)
+  })
+})
