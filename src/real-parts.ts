@@ -27,6 +27,7 @@ import { redisReplicaParts } from './store/redis-replica-parts.js'
 import { RedisStore } from './store/redis-store.js'
 import type { StateStore } from './store/state-store.js'
 import { appLifecycle } from './tenants/app-lifecycle.js'
+import { BotRegistrations } from './tenants/bot-registrations.js'
 import { oauthTenants } from './tenants/oauth-tenants.js'
 import { parseTokenKey, tokenBox } from './tenants/token-box.js'
 
@@ -99,7 +100,13 @@ function portalSource(
           return createOAuthConnection(app, auth, onTokens)
         },
       })
-      return { ...tenants, appEvent: appLifecycle(tenants, bot, log) }
+      const registrations = new BotRegistrations({ log })
+      return {
+        ...tenants,
+        appEvent: appLifecycle(tenants, bot, log, registrations),
+        installIssues: () => registrations.issues(),
+        stop: () => registrations.stop(),
+      }
     }
   }
   const port = createWebhookPort({

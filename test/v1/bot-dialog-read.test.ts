@@ -86,7 +86,7 @@ describe('im.dialog.read in webhook mode reads only as the bot (v1 data[BOT] tok
       ...sent.event,
       data: { ...sent.event.data, BOT: { [String(w.botId)]: { ...entry, ...over } } },
     })
-    for (const endpoint of ['https://attacker.example/rest/', 'https://[', 'http://' + w.portal.domain + '/rest/']) {
+    for (const endpoint of ['https://attacker.example/rest/', 'https://[', `http://${w.portal.domain}/rest/`]) {
       const answer = await post(w, withEntry({ client_endpoint: endpoint }))
       expect(answer.status, endpoint).toBe(403)
       expect(answer.body).toMatchObject({ ok: false, error: 'BOT_ENDPOINT_MISMATCH' })

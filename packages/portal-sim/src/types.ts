@@ -1,4 +1,5 @@
 import type { OAuthTokens } from './oauth-tokens.js'
+import type { RestErrorCode } from './rest-error.js'
 import type { TlsMaterial } from './tls.js'
 
 /** Parameters of one REST call after parsing (JSON body, form body or a batch command's query string). */
@@ -45,7 +46,7 @@ export interface PortalOptions {
 }
 
 /** The fault kinds `portal.inject` can serve. */
-export type FaultKind = '500' | '502-html' | '503' | '429-operating' | 'slow' | 'drop' | 'drop-after'
+export type FaultKind = '500' | '502-html' | '503' | '429-operating' | 'slow' | 'drop' | 'drop-after' | 'refuse'
 
 /** A fault to serve to the next `times` matching requests. */
 export interface FaultSpec {
@@ -55,6 +56,8 @@ export interface FaultSpec {
   method?: string
   /** For `slow`: how long to wait before answering normally (default 1000 ms). */
   delayMs?: number
+  /** For `refuse`: the documented error to answer with (default `ACCESS_DENIED`), e.g. `BOT_LIMIT_EXCEEDED`. */
+  code?: RestErrorCode
 }
 
 /** One batch command as recorded. */
