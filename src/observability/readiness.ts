@@ -75,6 +75,8 @@ const FIX_OF: Readonly<Record<string, string>> = {
   INVALID_CREDENTIALS: 'the webhook user lacks rights: check B24_WEBHOOK_URL and restart',
   insufficient_scope: 'give the webhook or app the "imbot" scope, then restart',
   PAYMENT_REQUIRED: "the portal's plan does not allow REST: renew the plan",
+  NO_BOT_TOKEN:
+    "B24_READ_METHOD=im.dialog.read reads only with the bot's own tokens from v1 events: reads resume with the bot's next message (or use imbot.v2.Chat.Message.read)",
 }
 
 /**

@@ -1,5 +1,7 @@
 import { phpHttpBuildQuery } from '@b24-autoread/portal-sim/events'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { startService } from '../../src/start-service.js'
+import { memoryLogLines } from '../support/fake-port.js'
 import { startWorld, TEST_SECRETS, type World } from '../support/service.js'
 
 let world: World | undefined
@@ -97,4 +99,41 @@ describe('im.dialog.read in webhook mode reads only as the bot (v1 data[BOT] tok
     expect(w.portal.readState(w.botId, '27').unread).toBe(1)
     expect(w.printed()).not.toContain(sent.botAccessToken)
   })
+})
+
+describe('im.dialog.read after a restart (tokens are not stored)', () => {
+  it('keeps replayed reads until a v1 event brings the bot token, never sending them as the webhook user', async () => {
+    const env = { ...DIALOG_READ, STATE_STORE: 'lmdb', READ_PROBE_INTERVAL_MS: '100', SHUTDOWN_TIMEOUT_MS: '300' }
+    world = await startWorld({ env })
+    const w = world
+    personalChatOfWebhookUser(w)
+    w.portal.setDown(true)
+    const first = w.portal.v1UserSends({ botId: w.botId, dialogId: '27' })
+    expect((await post(w, first.event)).status).toBe(200)
+    await w.service.close()
+    w.portal.setDown(false)
+
+    const sink = memoryLogLines()
+    const second = await startService({ env: w.env, logDestination: sink })
+    try {
+      const restarted = { ...w, service: second }
+      // The stored read is replayed, but no bot token is known yet: refused here, not sent as the webhook's user.
+      await vi.waitFor(async () => {
+        const ready = (await (await fetch(`${second.url}/readyz`)).json()) as { reasons: string[] }
+        expect(ready.reasons.join(' ')).toContain('NO_BOT_TOKEN')
+      })
+      expect(w.portal.readState(w.botId, '27').unread).toBe(1)
+      const next = w.portal.v1UserSends({ botId: w.botId, dialogId: 'chat9', authorId: 42 })
+      expect((await post(restarted, next.event)).status).toBe(200)
+      await vi.waitFor(() => {
+        expect(w.portal.readState(w.botId, '27')).toEqual({ lastReadId: first.messageId, unread: 0 })
+        expect(w.portal.readState(w.botId, 'chat9')).toEqual({ lastReadId: next.messageId, unread: 0 })
+      })
+      expect(w.portal.stats().humanDialogReads).toBe(0)
+      expect(w.portal.readState(w.portal.webhookUserId, '27').unread).toBe(1)
+      expect(sink.lines.join('')).not.toContain(next.botAccessToken)
+    } finally {
+      await second.close()
+    }
+  }, 30_000)
 })
