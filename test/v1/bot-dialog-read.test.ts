@@ -137,3 +137,72 @@ describe('im.dialog.read after a restart (tokens are not stored)', () => {
     }
   }, 30_000)
 })
+
+describe("the bot's expired token", () => {
+  /** A world whose portal clock runs `offset.ms` ahead, and a service restarted with `extraEnv` (the portal's URL). */
+  async function expiringWorld(extraEnv: (w: World) => Record<string, string>) {
+    const offset = { ms: 0 }
+    world = await startWorld({ env: DIALOG_READ, portal: { clock: () => Date.now() + offset.ms } })
+    const w = world
+    await w.service.close()
+    const sink = memoryLogLines()
+    const service = await startService({ env: { ...w.env, ...extraEnv(w) }, logDestination: sink })
+    return { w: { ...w, service, logs: sink.lines, printed: () => sink.lines.join('') }, offset, service }
+  }
+
+  /** The event of a new message carrying the tokens of an earlier event (a portal reuses a token until it expires). */
+  function withTokensOf(earlier: { event: { data: { BOT: object } } }, later: { event: object }): object {
+    return { ...later.event, data: { ...(later.event as { data: object }).data, BOT: earlier.event.data.BOT } }
+  }
+
+  it('is refreshed at B24_OAUTH_SERVER_ENDPOINT when the app credentials are set, then the read is sent', async () => {
+    const { w, offset, service } = await expiringWorld((x) => ({
+      B24_CLIENT_ID: 'v1-app',
+      B24_CLIENT_SECRET: 'v1-app-secret-test-3e9d',
+      B24_OAUTH_SERVER_ENDPOINT: `${x.portal.url}/rest/`,
+    }))
+    try {
+      const first = w.portal.v1UserSends({ botId: w.botId, dialogId: '27' })
+      expect((await post(w, first.event)).status).toBe(200)
+      await vi.waitFor(() => expect(w.portal.readState(w.botId, '27').unread).toBe(0))
+      offset.ms = 2 * 3600_000
+      const later = w.portal.v1UserSends({ botId: w.botId, dialogId: '27' })
+      expect((await post(w, withTokensOf(first, later))).status).toBe(200)
+      await vi.waitFor(() =>
+        expect(w.portal.readState(w.botId, '27')).toEqual({ lastReadId: later.messageId, unread: 0 }),
+      )
+      expect(w.portal.requests.filter((r) => r.method === 'oauth/token')).toHaveLength(1)
+      expect(w.portal.stats().humanDialogReads).toBe(0)
+      expect(w.printed()).not.toContain('v1-app-secret-test-3e9d')
+    } finally {
+      await service.close()
+    }
+  }, 30_000)
+
+  it('without app credentials is not refreshed: reads wait (expired_token) for the newer token of a later event', async () => {
+    const { w, offset, service } = await expiringWorld(() => ({ READ_PROBE_INTERVAL_MS: '100' }))
+    try {
+      const first = w.portal.v1UserSends({ botId: w.botId, dialogId: '27' })
+      expect((await post(w, first.event)).status).toBe(200)
+      await vi.waitFor(() => expect(w.portal.readState(w.botId, '27').unread).toBe(0))
+      offset.ms = 2 * 3600_000
+      const later = w.portal.v1UserSends({ botId: w.botId, dialogId: '27' })
+      expect((await post(w, withTokensOf(first, later))).status).toBe(200)
+      await vi.waitFor(async () => {
+        const ready = (await (await fetch(`${service.url}/readyz`)).json()) as { reasons: string[] }
+        expect(ready.reasons.join(' ')).toContain('expired_token')
+      })
+      expect(w.portal.requests.filter((r) => r.method === 'oauth/token')).toHaveLength(0)
+      expect(w.portal.readState(w.botId, '27').unread).toBe(1)
+      // The next event's token is newer: the waiting read goes out with it.
+      const newest = w.portal.v1UserSends({ botId: w.botId, dialogId: 'chat9', authorId: 42 })
+      expect((await post(w, newest.event)).status).toBe(200)
+      await vi.waitFor(() =>
+        expect(w.portal.readState(w.botId, '27')).toEqual({ lastReadId: later.messageId, unread: 0 }),
+      )
+      expect(w.portal.stats().humanDialogReads).toBe(0)
+    } finally {
+      await service.close()
+    }
+  }, 30_000)
+})

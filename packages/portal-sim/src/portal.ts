@@ -228,7 +228,7 @@ export async function startPortal(options: PortalOptions = {}): Promise<Portal> 
       if (!url) throw new Error(`portal: bot ${spec.botId} has no webhookUrl`)
       return { ...sent, delivery: await deliverEvent(sent.event, url, deliverOptions) }
     },
-    v1UserSends: (spec) => v1UserSends(actions, tokens, spec),
+    v1UserSends: (spec) => v1UserSends(actions, tokens, spec, nowS()),
     personSends(spec) {
       world.ensureUser(spec.from)
       world.ensureUser(spec.to)

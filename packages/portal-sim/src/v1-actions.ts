@@ -24,12 +24,17 @@ export interface V1UserSendsResult {
  * itself (its user id is the bot's), so `im.dialog.read` called with it marks the bot's read; this issues one.
  * @see /work/shared/docs/bitrix24-imbot-v2.md §8
  */
-export function v1UserSends(deps: ActionDeps, tokens: OAuthTokens, spec: V1UserSendsSpec): V1UserSendsResult {
+/** `nowS` is the portal's clock: the grant expires an hour after it. */
+export function v1UserSends(
+  deps: ActionDeps,
+  tokens: OAuthTokens,
+  spec: V1UserSendsSpec,
+  nowS: number,
+): V1UserSendsResult {
   const sent = userSends(deps, spec)
   const bot = deps.world.bots.get(spec.botId)
   if (!bot) throw new Error(`portal: no bot ${spec.botId}`)
   const v2 = sent.event.data
-  const nowS = Math.floor(Date.now() / 1000)
   const grant = spec.legacy
     ? undefined
     : tokens.add(
