@@ -63,7 +63,8 @@ export async function realParts(config: Config, options: RealPartsOptions = {}):
 
 /**
  * One webhook portal (reading with the bot's own v1 tokens when the read method is `im.dialog.read`), or an OAuth
- * app's portals, each verified with the OAuth server and kept sealed in `store`. */
+ * app's portals, each verified with the OAuth server and kept sealed in `store`.
+ */
 function portalSource(
   config: Config,
   ca: string | undefined,
