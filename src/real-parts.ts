@@ -6,14 +6,19 @@
 import { readFileSync } from 'node:fs'
 import type { DestinationStream, Logger } from 'pino'
 import { createWebhookPort } from './bitrix/b24-adapter.js'
+import { createBotConnection } from './bitrix/b24-bot-adapter.js'
 import { createOAuthConnection, type OAuthAppOptions, oauthServerRefresh } from './bitrix/b24-oauth-adapter.js'
+import type { BitrixPort } from './bitrix/port.js'
 import { type Config, webhookSecretOf } from './config.js'
 import { AppError } from './errors.js'
 import { eventsUrl } from './events/events-path.js'
+import type { BotEvent } from './events/types.js'
+import { botGrantOf } from './events/verify-bot-auth.js'
 import { SEEN_CAPACITY } from './intake/dedupe.js'
 import { createLogger, SecretScrubber } from './observability/logger.js'
 import { createMetrics } from './observability/metrics.js'
-import { onePortal, type PortalSource } from './reads/portal-registry.js'
+import { routeMethod } from './reads/method-route.js'
+import { onePortal, type PortalSource, singlePortal } from './reads/portal-registry.js'
 import type { ServiceParts } from './service.js'
 import { LmdbStore } from './store/lmdb-store.js'
 import { MemoryStore } from './store/memory-store.js'
@@ -22,6 +27,7 @@ import { redisPollerTurns, redisReplicaParts } from './store/redis-replica-parts
 import { RedisStore } from './store/redis-store.js'
 import type { StateStore } from './store/state-store.js'
 import { appLifecycle } from './tenants/app-lifecycle.js'
+import { BotRegistrations } from './tenants/bot-registrations.js'
 import { oauthTenants } from './tenants/oauth-tenants.js'
 import { parseTokenKey, tokenBox } from './tenants/token-box.js'
 
@@ -60,7 +66,10 @@ export async function realParts(config: Config, options: RealPartsOptions = {}):
   }
 }
 
-/** One webhook portal, or an OAuth app's portals, each verified with the OAuth server and kept sealed in `store`. */
+/**
+ * One webhook portal (reading with the bot's own v1 tokens when the read method is `im.dialog.read`), or an OAuth
+ * app's portals, each verified with the OAuth server and kept sealed in `store`.
+ */
 function portalSource(
   config: Config,
   ca: string | undefined,
@@ -97,7 +106,13 @@ function portalSource(
           return createOAuthConnection(app, auth, onTokens, latest)
         },
       })
-      return { ...tenants, appEvent: appLifecycle(tenants, bot, log) }
+      const registrations = new BotRegistrations({ log })
+      return {
+        ...tenants,
+        appEvent: appLifecycle(tenants, bot, log, registrations),
+        installIssues: () => registrations.issues(),
+        stop: () => registrations.stop(),
+      }
     }
   }
   const port = createWebhookPort({
@@ -106,7 +121,26 @@ function portalSource(
     log,
     ...(ca ? { ca } : {}),
   })
-  return onePortal(port)
+  return config.readMethod === 'im.dialog.read'
+    ? botReadPortal(config, port, oauthApp(config, ca, log, scrubber))
+    : onePortal(port)
+}
+
+/**
+ * The webhook portal whose reads (`im.dialog.read`, acting as the caller) go out with the bot's own tokens from v1
+ * events, and never as the webhook's user: an event to be read without such tokens is refused (see `admit`).
+ */
+function botReadPortal(config: Config, port: BitrixPort, app: OAuthAppOptions): PortalSource {
+  const portalHost = new URL(config.webhookUrl).host
+  const bot = createBotConnection(app, portalHost)
+  const check = { portalHost, applicationToken: config.applicationToken }
+  const admit = async (event: BotEvent): Promise<void> => {
+    if (event.type !== 'ONIMBOTV2MESSAGEADD') return
+    const grant = botGrantOf(event, check)
+    for (const secret of [grant.accessToken, grant.refreshToken]) if (secret) app.onSecret(secret)
+    bot.adopt(grant)
+  }
+  return (build) => ({ ...singlePortal(build(port.portal, routeMethod(port, 'im.dialog.read', bot.port))), admit })
 }
 
 /** The OAuth app settings every portal's client shares; each token it starts using is scrubbed from logs. */

@@ -15,8 +15,9 @@ import { FetchProgress } from './intake/fetch-progress.js'
 import { persistEvent } from './intake/persist-event.js'
 import { drain, refuseWhenClosing, Shutdown } from './lifecycle/shutdown.js'
 import { ConnectionWatch } from './observability/connection-watch.js'
+import { installMetrics } from './observability/install-metrics.js'
 import { instrumentPort } from './observability/instrument-port.js'
-import { createMetrics } from './observability/metrics.js'
+import { createMetrics, METRICS_PREFIX } from './observability/metrics.js'
 import { metricsRoute } from './observability/metrics-route.js'
 import { serviceReadiness } from './observability/service-readiness.js'
 import { botApi } from './pipeline/bot-api.js'
@@ -129,6 +130,8 @@ export async function buildService(config: Config, parts: ServiceParts): Promise
       : undefined
   const shutdown = new Shutdown()
   const readiness = serviceReadiness({ shuttingDown: () => shutdown.started, portals, store, connections, poller })
+  const { installIssues } = portals
+  if (installIssues) installMetrics(metrics.registry, METRICS_PREFIX, () => installIssues())
   metrics.limiter.watch({
     gate: () => combinedSnapshot(portals.entries()),
     pendingDialogs: () => portals.entries().reduce((n, e) => n + e.reads.pendingDialogs, 0),
@@ -198,6 +201,7 @@ export async function buildService(config: Config, parts: ServiceParts): Promise
       shutdown.run(() => {
         stopSweep()
         takeover?.stop()
+        portals.stop?.()
         const { shutdownTimeoutMs: timeoutMs } = config
         return drain({ timeoutMs, poller, lanes, portals, progress, app, store, log, ...clock })
       }),

@@ -98,7 +98,7 @@ export function createOAuthConnection(
     // Set synchronously right before `refreshAuth()` by `update`, so no other refresh can take it.
     let next: { accessToken: string; refreshToken: string; expires: number }
     try {
-      next = adopt ?? (await newerStored()) ?? (await refreshGrant(app, agent, held.refreshToken))
+      next = adopt ?? (await newerStored()) ?? (await refreshOrRefuse(app, agent, held.refreshToken))
     } catch (err) {
       const refusal = err instanceof RestCallError && err.status >= 400 && err.status < 500
       // Another replica may have spent the refresh token a moment ago: its tokens are stored by now.
@@ -144,6 +144,19 @@ export function createOAuthConnection(
       })
     },
   }
+}
+
+/**
+ * Refreshes at the configured OAuth server; without the app's client credentials (a v1 bot's tokens in webhook
+ * mode, `B24_CLIENT_ID`/`B24_CLIENT_SECRET` unset) there is nothing to refresh with: `expired_token` until a later
+ * event brings newer tokens.
+ */
+async function refreshOrRefuse(app: OAuthAppOptions, agent: https.Agent, refreshToken: string) {
+  if (app.clientId === '' || app.clientSecret === '' || refreshToken === '') {
+    const message = 'the tokens expired and cannot be refreshed here; newer ones come with the next event'
+    throw new RestCallError({ code: 'expired_token', status: 401, message })
+  }
+  return refreshGrant(app, agent, refreshToken)
 }
 
 /** Unix seconds the tokens expire; an event without `expires` is taken as good for most of the documented hour. */
