@@ -34,7 +34,7 @@ describe('examples/compose.replicas.yml', () => {
 
   it('gives the service an environment its configuration accepts (.env.example plus the compose overrides)', () => {
     const overrides = Object.fromEntries(
-      Object.entries(environment).map(([k, v]) => [k, String(v).replace('${REDIS_PASSWORD}', 'secret')]),
+      Object.entries(environment).map(([k, v]) => [k, String(v).replace(/\$\{REDIS_PASSWORD\}/, 'secret')]),
     )
     // What .env.example asks a user to fill in (it refuses to start without an application token or events secret).
     const filled = { B24_APPLICATION_TOKEN: 'app-token-from-the-portal' }
