@@ -355,6 +355,14 @@ for (const r of replicas.burst) {
     r.rateLimitRejections + r.regressions + r.overlappingReads === 0 ? 'ok (0 / 0 / 0)' : 'NOT met',
   ])
 }
+for (const m of [replicas.manyPortals.one, replicas.manyPortals.three]) {
+  rows.push([
+    'replicas',
+    `${m.replicas} replica(s), ${m.portals} OAuth portals, ${m.dialogs} dialogs: median dialog reads/s / rejections`,
+    `${m.medianDialogReadsPerSecond} / ${m.rateLimitRejections}`,
+    m === replicas.manyPortals.three ? `${replicas.manyPortals.threeOverOne}x of 1 replica` : '',
+  ])
+}
 rows.push(['replicas', 'intake events/s, one replica on Redis', String(replicas.intake.serviceRps), ''])
 log('')
 printRows(rows)

@@ -24,8 +24,15 @@ export interface OAuthTenantsOptions {
   readonly box: TokenBox
   /** The refresh grant at the configured OAuth server (the trusted answer). */
   readonly refresh: (refreshToken: string) => Promise<RefreshedGrant>
-  /** Builds a portal's client from a trusted record; `onTokens` is told of each token set it starts using. */
-  readonly connect: (record: TenantRecord, onTokens: (tokens: TenantTokens) => void) => PortalConnection
+  /**
+   * Builds a portal's client from a trusted record; `onTokens` is told of each token set it starts using, and
+   * `latest` answers the tokens a shared store holds now (another replica may have refreshed them).
+   */
+  readonly connect: (
+    record: TenantRecord,
+    onTokens: (tokens: TenantTokens) => void,
+    latest: () => Promise<TenantTokens | undefined>,
+  ) => PortalConnection
   readonly build: BuildPortal
   readonly log: Logger
   /**
@@ -94,12 +101,16 @@ export function oauthTenants(options: OAuthTenantsOptions): OAuthTenants {
       return known
     }
     const created = live.add(record.memberId, (now) => {
-      const connection = options.connect(record, (tokens) => {
-        // Only the tokens change: the rest (a reinstall's application token included) is the live record's.
-        const next = { ...created.record, ...tokens }
-        created.record = next
-        if (live.peek(record.memberId) === created) void save(next)
-      })
+      const connection = options.connect(
+        record,
+        (tokens) => {
+          // Only the tokens change: the rest (a reinstall's application token included) is the live record's.
+          const next = { ...created.record, ...tokens }
+          created.record = next
+          if (live.peek(record.memberId) === created) void save(next)
+        },
+        () => storedTokens(record.memberId),
+      )
       const entry = options.build(record.memberId, connection.port)
       return { record, entry, connection, lastActive: now, busy: 0 }
     })
@@ -123,11 +134,26 @@ export function oauthTenants(options: OAuthTenantsOptions): OAuthTenants {
     return record
   }
 
+  /** Replicas: the portal's tokens as the shared store holds them now; undefined for a store of this process only. */
+  const storedTokens = async (memberId: string): Promise<TenantTokens | undefined> => {
+    if (store.reloadTenant === undefined) return undefined
+    await store.reloadTenant(memberId)
+    return stored(memberId)
+  }
+
   const known = (memberId: string): Live | undefined => {
     const l = live.use(memberId)
     if (l !== undefined) return l
     const record = stored(memberId)
     return record === undefined ? undefined : connect(record)
+  }
+
+  /** Replicas: the portal's record as another replica may have stored it (installed or reinstalled there). */
+  const reloaded = async (memberId: string, current: Live | undefined): Promise<Live | undefined> => {
+    await store.reloadTenant?.(memberId)
+    const record = stored(memberId)
+    if (record === undefined || record.applicationToken === current?.record.applicationToken) return current
+    return connect(record)
   }
 
   const verify = async (
@@ -163,7 +189,8 @@ export function oauthTenants(options: OAuthTenantsOptions): OAuthTenants {
     if (inFlight !== undefined) await inFlight.catch(() => {})
     // A verified portal's calls use only tokens the OAuth server issued (refreshed when they expire); an event's
     // own tokens are used once, to verify a portal that has no matching record.
-    const current = known(claimed)
+    let current = known(claimed)
+    if (!presentedMatches(current, presented) && store.reloadTenant) current = await reloaded(claimed, current)
     if (current !== undefined && presentedMatches(current, presented)) return { entry: current.entry, fresh: false }
     const run = verify(refreshToken, claimed, presented)
     verifying.set(claimed, run)

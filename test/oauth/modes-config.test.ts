@@ -113,3 +113,14 @@ describe('im.dialog.read in OAuth mode', () => {
     ])
   })
 })
+
+describe('im.dialog.read in webhook auth', () => {
+  it('is refused at start in fetch mode, whose events carry no bot tokens to read with', () => {
+    const found = problems({ ...WEBHOOK_ENV, B24_EVENT_MODE: 'fetch', B24_READ_METHOD: 'im.dialog.read' })
+    expect(found).toEqual([expect.stringContaining('B24_READ_METHOD=im.dialog.read needs B24_EVENT_MODE=webhook')])
+  })
+
+  it('is accepted with webhook events, which bring the bot tokens', () => {
+    expect(problems({ ...WEBHOOK_ENV, B24_READ_METHOD: 'im.dialog.read' })).toEqual([])
+  })
+})

@@ -38,6 +38,7 @@ import {
   userDeletes,
   userSends,
 } from './user-actions.js'
+import { type V1UserSendsResult, type V1UserSendsSpec, v1UserSends } from './v1-actions.js'
 import { World } from './world.js'
 
 /** A running simulated Bitrix24 portal. */
@@ -53,6 +54,11 @@ export interface Portal {
   memberId: string
   webhookUserId: number
   webhookSecret: string
+  /**
+   * Adds another incoming webhook of the same user (as an administrator can) and returns its URL; the requests made
+   * through it are told apart by their `path`, e.g. to see which of several service processes called.
+   */
+  addIncomingWebhook(): string
   /** Every HTTP request received, in arrival order (live array). */
   requests: RecordedRequest[]
   /** Every method invocation, direct or inside a batch (live array). */
@@ -80,6 +86,10 @@ export interface Portal {
     spec: UserSendsSpec,
     options?: DeliverOptions & { url?: string },
   ): Promise<UserSendsResult & { delivery: DeliveryResult }>
+  /** A user writes to a v1 bot: the legacy `ONIMBOTMESSAGEADD`, with a grant acting as the bot in `data[BOT][<id>]`. */
+  v1UserSends(spec: V1UserSendsSpec): V1UserSendsResult
+  /** One person writes to another (no bot involved): a conversation only `im.dialog.read` as `to` could mark. */
+  personSends(spec: { from: number; to: number; text?: string }): { messageId: number; chatId: number }
   /** A user adds the bot to a group chat; returns `ONIMBOTV2JOINCHAT`. */
   botJoins(spec: { botId: number; dialogId: string; userId?: number }): {
     chatId: number
@@ -94,6 +104,8 @@ export interface Portal {
   deliver(event: object, url: string, options?: DeliverOptions): Promise<DeliveryResult>
   /** What `readerId` (a bot, or a user) has read in `dialogId` as that reader sees it. */
   readState(readerId: number, dialogId: string): { lastReadId: number; unread: number }
+  /** The texts `authorId` posted in `dialogId` (as `authorId` sees the dialog), oldest first. */
+  textsBy(authorId: number, dialogId: string): string[]
   /** Fetch-mode events queued and not yet confirmed for a bot. */
   pendingEvents(botId: number): number
   /** Counters since start or the last `reset()`. */
@@ -179,6 +191,7 @@ export async function openPortal(
     authConfig: {
       webhookUserId,
       webhookSecret,
+      extraWebhookSecrets: new Set<string>(),
       tokens,
       nowS,
       memberId: env.memberId,
@@ -219,6 +232,11 @@ export async function openPortal(
     memberId: env.memberId,
     webhookUserId,
     webhookSecret,
+    addIncomingWebhook() {
+      const secret = randomBytes(8).toString('hex')
+      restDeps.authConfig.extraWebhookSecrets.add(secret)
+      return `${env.url}/rest/${webhookUserId}/${secret}/`
+    },
     requests,
     calls: engine.calls,
     regressionLog: ledger.regressions,
@@ -254,6 +272,14 @@ export async function openPortal(
       if (!url) throw new Error(`portal: bot ${spec.botId} has no webhookUrl`)
       return { ...sent, delivery: await deliverEvent(sent.event, url, deliverOptions) }
     },
+    v1UserSends: (spec) => v1UserSends(actions, tokens, spec, nowS()),
+    personSends(spec) {
+      world.ensureUser(spec.from)
+      world.ensureUser(spec.to)
+      const chat = world.privateChat(spec.from, spec.to)
+      const message = world.addMessage(chat, spec.from, spec.text ?? 'Hi', new Date().toISOString())
+      return { messageId: message.id, chatId: chat.id }
+    },
     botJoins: (spec) => botJoins(actions, spec),
     botLeaves: (spec) => botLeaves(actions, spec),
     userDeletes: (spec) => userDeletes(actions, spec),
@@ -263,6 +289,10 @@ export async function openPortal(
       if (!chat) return { lastReadId: 0, unread: 0 }
       return { lastReadId: world.lastRead(readerId, chat.id), unread: world.unread(readerId, chat) }
     },
+    textsBy(authorId, dialogId) {
+      const chat = world.resolveDialog(authorId, dialogId)
+      return chat ? chat.messages.filter((m) => m.authorId === authorId).map((m) => m.text) : []
+    },
     pendingEvents: (botId) => queues.pending(botId),
     stats() {
       const c = engine.counters
@@ -271,6 +301,7 @@ export async function openPortal(
         byMethod: { ...c.byMethod },
         faults: { ...c.faults },
         reads: ledger.reads,
+        humanDialogReads: ledger.humanDialogReads,
         duplicateReads: ledger.duplicateReads,
         regressions: ledger.regressions.length,
         overlappingReads: restDeps.overlap.overlapping,
