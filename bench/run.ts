@@ -4,7 +4,8 @@
  * bench/results.json. Phases: intake vs a bare Fastify route, a 10,000-message burst, a flood of new dialogs and 2,000
  * messages over 40 dialogs against the physical limit (`budget-phases.ts`), light load, memory, replicas on Redis.
  * BENCH_QUICK=1 shortens every phase (for a smoke run; its numbers are not the documented ones). BENCH_ONLY=intake runs
- * the intake phase alone and writes bench/results-intake.json.
+ * the intake phase alone and writes bench/results-intake.json; BENCH_ONLY=memory and BENCH_ONLY=light run that phase
+ * alone and print its result (nothing written).
  */
 import { writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
@@ -228,6 +229,12 @@ const machine = {
   quick: QUICK,
 }
 log(`b24-autoread benchmark on ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGb} GiB, Node ${machine.node}\n`)
+const ONLY = process.env.BENCH_ONLY
+if (ONLY === 'memory' || ONLY === 'light') {
+  const only = ONLY === 'memory' ? await memoryPhase() : [await lightPhase('standard'), await lightPhase('enterprise')]
+  log(JSON.stringify({ machine, [ONLY]: only }, null, 2))
+  process.exit(0)
+}
 log(
   'intake: ~1 KB and real 4.4 KB form bodies at 50 connections, service vs a bare Fastify route (medians of alternating rounds)...',
 )
