@@ -43,4 +43,13 @@ describe('ready queue', () => {
     expect(all.at(-1)).toBe(99_999)
     expect(new Set(all).size).toBe(all.length)
   })
+
+  it('keeps the order when it grows after slots were taken from its start', () => {
+    const queue = new ReadyQueue()
+    for (let slot = 0; slot < 200; slot++) queue.add(slot)
+    expect(queue.take(150)).toHaveLength(150)
+    for (let slot = 200; slot < 1_000; slot++) queue.add(slot)
+    const rest = queue.take(2_000)
+    expect(rest).toEqual(Array.from({ length: 850 }, (_, i) => 150 + i))
+  })
 })
