@@ -33,7 +33,7 @@ export class DialogTable {
   /** Watermarks of dialogs gone idle, newest last. */
   readonly #idle: BoundedMap<string, number>
   readonly #confirmedOf: ((botId: number, dialogId: string) => number) | undefined
-  readonly #tally: PendingTally | undefined
+  #tally: PendingTally | undefined
 
   /**
    * `confirmedOf` looks up a watermark this process does not remember (the state store's, after a restart);
@@ -136,5 +136,11 @@ export class DialogTable {
     this.#free.push(slot)
     this.#size--
     this.#tally?.add(-1)
+  }
+
+  /** Gives this table's dialogs back to the global tally and stops counting (the portal was uninstalled). */
+  detachTally(): void {
+    this.#tally?.add(-this.#size)
+    this.#tally = undefined
   }
 }

@@ -176,6 +176,15 @@ export class ReadScheduler {
     this.#pace.close()
   }
 
+  /**
+   * Stops for good (the app was uninstalled from the portal, whose state is removed): the timers stop, and the
+   * dialogs still pending no longer count against the global bound, since they will never be read.
+   */
+  discard(): void {
+    this.close()
+    this.#dialogs.detachTally()
+  }
+
   /** The bound a new dialog would pass (the portal's, else the global one); undefined when it may be taken. */
   #boundOfNew(): number | undefined {
     if (this.#dialogs.size >= this.#maxPending) return this.#maxPending

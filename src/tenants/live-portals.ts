@@ -74,11 +74,17 @@ export class LivePortals {
     return live
   }
 
-  /** Forgets a portal (the app was uninstalled); false when it was not in memory. */
+  /**
+   * Forgets a portal (the app was uninstalled); false when it was not in memory. Its reads are discarded, not
+   * finished: the portal's tokens and state are gone, and its pending dialogs must not hold the global bound.
+   */
   remove(memberId: string): boolean {
     const live = this.#live.get(memberId)
     if (live === undefined) return false
-    this.#drop(memberId, live)
+    this.#live.delete(memberId)
+    live.entry.reads.discard()
+    live.entry.gate.close()
+    this.#log.debug({ portal: memberId }, 'OAuth portal discarded: the app was uninstalled')
     return true
   }
 

@@ -66,4 +66,28 @@ describe('per-portal capacity (real SDK, HTTPS)', () => {
     await vi.waitFor(() => expect(b.portal.readState(b.bot.id, '31').unread).toBe(0))
     expect(w.foreignTokens()).toBe(0)
   })
+
+  it("gives an uninstalled portal's pending dialogs back to the global bound", async () => {
+    world = await startOAuthWorld({ env: { MAX_PENDING_DIALOGS: '5', MAX_PENDING_DIALOGS_TOTAL: '2' } })
+    const w = world
+    const { a, b } = w
+    // Portal A's first event verifies it with the OAuth server; the service keeps the application token it carried.
+    await a.portal.userSendsAndDeliver({ botId: a.bot.id, dialogId: '26' }, { url: w.eventsUrl })
+    await vi.waitFor(() => expect(a.portal.readState(a.bot.id, '26').unread).toBe(0))
+    // Portal A goes down with two dialogs pending: all portals together are at the bound.
+    a.portal.setDown(true)
+    for (const dialogId of ['27', '28']) {
+      const sent = await a.portal.userSendsAndDeliver({ botId: a.bot.id, dialogId }, { url: w.eventsUrl })
+      expect(sent.delivery.status).toBe(200)
+    }
+    const refused = await b.portal.userSendsAndDeliver({ botId: b.bot.id, dialogId: '31' }, { url: w.eventsUrl })
+    expect(refused.delivery.status).toBe(503)
+    // The app is removed from A: its reads will never be done, so they no longer hold the bound for B.
+    const gone = await a.portal.deliver(a.portal.uninstallEvent(a.bot.applicationToken ?? ''), w.eventsUrl)
+    expect(JSON.parse(gone.body)).toEqual({ ok: true, outcome: 'accepted' })
+    const again = await b.portal.deliver(refused.event, w.eventsUrl)
+    expect(JSON.parse(again.body)).toEqual({ ok: true, outcome: 'accepted' })
+    await vi.waitFor(() => expect(b.portal.readState(b.bot.id, '31').unread).toBe(0), { timeout: 10_000 })
+    expect(w.foreignTokens()).toBe(0)
+  })
 })
