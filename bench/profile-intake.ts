@@ -4,7 +4,8 @@
  * (events/s, p50/p99 at 50 connections, medians), then one run per body under `node --cpu-prof`; the profiles are
  * written to PROFILE_DIR (default: a temporary directory) and summarized with `bench/profile-summary.ts`
  * (give it the printed request count to get microseconds per request).
- * Run after `npm run build`: `tsx bench/profile-intake.ts`. PROFILE_SECONDS and PROFILE_ROUNDS shorten it.
+ * Run after `npm run build`: `tsx bench/profile-intake.ts`. PROFILE_SECONDS and PROFILE_ROUNDS shorten it;
+ * PROFILE_STORE=lmdb profiles the durable store instead of the memory one.
  */
 import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -41,9 +42,10 @@ function bodies(count: number, full: boolean): string[] {
 const cannon = (url: string, list: readonly string[], duration: number) =>
   post(url, list, { connections: 50, duration })
 
-/** The built service on the memory store with its own state directory, started with `nodeArgs`. */
+const store = process.env.PROFILE_STORE === 'lmdb' ? 'lmdb' : 'memory'
+/** The built service on the chosen store with its own state directory, started with `nodeArgs`. */
 const service = (nodeArgs: string[]) =>
-  startService(bench.env, { STATE_STORE: 'memory', STATE_DIR: join(work, `state-${services++}`) }, nodeArgs)
+  startService(bench.env, { STATE_STORE: store, STATE_DIR: join(work, `state-${services++}`) }, nodeArgs)
 
 const barePort = await freePort()
 const bare = await startChild(['bench/bare-server.mjs', String(barePort)], {}, barePort, '/nope')
@@ -65,6 +67,7 @@ for (const full of [false, true]) {
   await svc.stop()
   const med = (runs: autocannon.Result[], pick: (r: autocannon.Result) => number) => median(runs.map(pick))
   const row = {
+    store,
     body: label,
     bytes: Math.round(warm.reduce((n, b) => n + b.length, 0) / warm.length),
     bareRps: Math.round(med(bareRuns, (r) => r.requests.average)),

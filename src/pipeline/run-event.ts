@@ -23,7 +23,7 @@
  */
 import type { Logger } from 'pino'
 import { PipelineError } from '../errors.js'
-import type { ScannedMessage } from '../events/scanned-message.js'
+import type { DecodedMessage, ScannedMessage } from '../events/scanned-message.js'
 import type { BotEvent } from '../events/types.js'
 import { waitAtMost } from '../util/wait-at-most.js'
 import { compose, type Middleware } from './compose.js'
@@ -112,15 +112,30 @@ export function createEventRunner(options: EventRunnerOptions): RunEvent {
     trace: EventTrace | undefined,
     durable: Promise<unknown> | undefined,
   ): BotEvent | undefined {
-    const decoded = message.decode()
-    if (decoded.ok) return decoded.event
+    let decoded: Extract<DecodedMessage, { ok: false }> | undefined
+    let thrown: unknown
+    try {
+      const result = message.decode()
+      if (result.ok) return result.event
+      decoded = result
+    } catch (err) {
+      thrown = err
+    }
     const ids = eventIds(message)
     if (trace?.reqId !== undefined) ids.reqId = trace.reqId
-    log.warn(
-      { ...ids, code: decoded.code, problems: decoded.problems },
-      'event dropped: its body was found malformed after the 200; no handler runs, the message is still read',
-    )
-    options.onMalformed?.(decoded.code)
+    if (decoded === undefined) {
+      // A decoder bug, not a bad body: the acknowledged message is still read.
+      log.error(
+        { ...ids, err: thrown },
+        'event dropped: decoding its body failed after the 200; the message is still read',
+      )
+    } else {
+      log.warn(
+        { ...ids, code: decoded.code, problems: decoded.problems },
+        'event dropped: its body was found malformed after the 200; no handler runs, the message is still read',
+      )
+    }
+    options.onMalformed?.(decoded?.code ?? 'INTERNAL_ERROR')
     const read = { botId: message.botId, dialogId: message.dialogId, messageId: message.messageId, receivedAt }
     const withTrace = trace?.reqId === undefined ? read : { ...read, trace: { reqId: trace.reqId } }
     if (durable === undefined) options.requestRead(withTrace)
