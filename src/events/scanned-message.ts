@@ -28,8 +28,7 @@ export class ScannedMessage {
   readonly messageId: number
   /** The portal of the dedupe key: `data.bot.auth.member_id`, else `auth.member_id` (as `dedupeKey` reads them). */
   readonly memberId: string | undefined
-  /** `auth.application_token` as presented (checked in constant time by the route). */
-  readonly applicationToken: string | undefined
+  readonly #applicationToken: string | undefined
   readonly #form: string
   readonly #limits: FormLimits
 
@@ -43,9 +42,14 @@ export class ScannedMessage {
     this.dialogId = ids.dialogId
     this.messageId = ids.messageId
     this.memberId = ids.memberId
-    this.applicationToken = applicationToken
+    this.#applicationToken = applicationToken
     this.#form = form
     this.#limits = limits
+  }
+
+  /** `auth.application_token` as presented, for the route's constant-time check (a getter: never serialized). */
+  get applicationToken(): string | undefined {
+    return this.#applicationToken
   }
 
   /** Decodes and parses the whole body; a body the full decoder refuses, or that disagrees with the scan, is malformed. */

@@ -107,6 +107,14 @@ describe('scanned message', () => {
     expect(scanMessage(readFixture('v1-message-add.form'), limits)).toBeUndefined()
   })
 
+  it('keeps the presented token and the raw body out of anything that serializes it (a log line)', () => {
+    const token = 'app-token-not-in-logs-7781'
+    const scanned = scanMessage(phpHttpBuildQuery(messageAddEvent({ applicationToken: token, messageId: 3 })), limits)
+    expect(scanned?.applicationToken).toBe(token)
+    expect(JSON.stringify(scanned)).not.toContain(token)
+    expect(JSON.stringify(scanned)).toContain('"messageId":3')
+  })
+
   it('finds a too-deep key or broken encoding elsewhere in the body only when decoding it in full', () => {
     const raw = phpHttpBuildQuery(messageAddEvent({ messageId: 5 }))
     const deep = scanMessage(`${raw}&data${'[a]'.repeat(9)}=1`, limits)
