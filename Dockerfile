@@ -22,4 +22,8 @@ VOLUME ["/app/data"]
 EXPOSE 3000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-CMD ["node", "dist/server.js"]
+# A bounded heap: V8 then keeps less garbage around (on a large machine it lets the heap grow to 4x the live data;
+# bounded to 1 GB, about 1.6x), which is what keeps 100,000 pending dialogs under 200 MB of RSS (BENCHMARKS.md).
+# Keep it below the container's memory limit; raise it for an OAuth app with many busy portals
+# (MAX_PENDING_DIALOGS applies per portal, about 0.36 KB a pending dialog).
+CMD ["node", "--max-old-space-size=1024", "dist/server.js"]

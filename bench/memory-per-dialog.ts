@@ -1,6 +1,7 @@
 /**
  * Heap bytes per pending dialog, measured in-process after a forced GC: the read scheduler (with a portal that never
- * answers, so every read stays pending) and the LMDB store's mirror of pending watermarks, as `N` dialogs are added.
+ * answers, so every read stays pending), the LMDB store's mirror of pending watermarks and the intake's dedupe keys
+ * (with an OAuth-length portal id in each), as `N` dialogs are added. Typed arrays count (`arrayBuffers`).
  * Run: `node --expose-gc --import tsx bench/memory-per-dialog.ts [dialogs]`.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -8,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pino } from 'pino'
 import type { BitrixPort } from '../src/bitrix/port.js'
+import { RecentKeys } from '../src/intake/dedupe.js'
 import { PortalGate } from '../src/reads/portal-gate.js'
 import { imbotV2Read } from '../src/reads/read-method.js'
 import { ReadScheduler } from '../src/reads/read-scheduler.js'
@@ -19,7 +21,8 @@ if (gc === undefined) throw new Error('run with node --expose-gc')
 const heap = () => {
   gc()
   gc()
-  return process.memoryUsage().heapUsed
+  const { heapUsed, arrayBuffers } = process.memoryUsage()
+  return heapUsed + arrayBuffers
 }
 const never = () => new Promise<never>(() => {})
 const port: BitrixPort = { portal: 'bench.example', call: never, batch: never }
@@ -50,11 +53,16 @@ const scheduler = heap() - base
 for (let i = 0; i < dialogs; i++) void store.savePending({ botId: 456, dialogId: `chat${i + 1}`, messageId: 1_000 + i })
 await store.flushed()
 const mirror = heap() - base - scheduler
+const seen = new RecentKeys(dialogs)
+for (let i = 0; i < dialogs; i++) seen.add(`m:9fed8e7b05533d2644df2ee55b649699:456:${1_000 + i}`)
+const dedupe = heap() - base - scheduler - mirror
 console.log(
   JSON.stringify({
     dialogs,
     schedulerBytesPerDialog: Math.round(scheduler / dialogs),
     storeMirrorBytesPerDialog: Math.round(mirror / dialogs),
+    dedupeBytesPerDialog: Math.round(dedupe / dialogs),
+    seen: seen.size,
   }),
 )
 gate.close()

@@ -1,41 +1,16 @@
 /**
  * The replicas phase of `npm run bench`: the same burst drained by 1 and by 3 replicas of the built service on one
  * `redis-server` (from the PATH, on a free port with a temporary directory) against one simulated portal with its
- * real limits, and intake events/s of one replica on Redis. Standalone: `npm run build && tsx bench/replicas.ts`.
+ * real limits, dialog reads/s of many OAuth portals by 1 and by 3 replicas (`many-portals.ts`), and intake events/s
+ * of one replica on Redis. Standalone: `npm run build && tsx bench/replicas.ts`.
  */
-import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { type Child, freePort } from './processes.js'
+import { manyPortalsPhase } from './many-portals.js'
+import type { Child } from './processes.js'
+import { startRedis } from './redis.js'
 import { lastIds, mintMessages } from './workload.js'
 import { cannon, post, startService, startWorld, stopWorld, waitAllRead } from './world.js'
 
 const QUICK = process.env.BENCH_QUICK === '1'
-
-/** A redis-server of the bench's own, with the append-only file fsynced on every write. */
-async function startRedis(): Promise<{ url: string; stop(): Promise<void> }> {
-  const port = await freePort()
-  const dir = mkdtempSync(join(tmpdir(), 'b24-bench-redis-'))
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes']
-  const child: ChildProcess = spawn('redis-server', [...args, '--appendfsync', 'always'], { stdio: 'pipe' })
-  await new Promise<void>((resolve, reject) => {
-    let out = ''
-    child.stdout?.on('data', (c: Buffer) => {
-      out += c.toString()
-      if (out.includes('Ready to accept connections')) resolve()
-    })
-    child.once('exit', () => reject(new Error(`redis-server exited: ${out.slice(-500)}`)))
-    child.once('error', reject)
-  })
-  return {
-    url: `redis://127.0.0.1:${port}/0`,
-    async stop() {
-      child.kill('SIGKILL')
-      rmSync(dir, { recursive: true, force: true })
-    },
-  }
-}
 
 /** Drains one burst with `count` replicas; the portal is Bitrix24's standard plan (50 burst, 2/s). */
 async function drain(replicas: number, messagesCount: number) {
@@ -109,7 +84,8 @@ export async function replicasPhase() {
   const count = QUICK ? 2_000 : 10_000
   const one = await drain(1, count)
   const three = await drain(3, count)
-  return { burst: [one, three], intake: await intake() }
+  const manyPortals = await manyPortalsPhase(QUICK ? 10 : 30, 40, QUICK ? 1 : 3)
+  return { burst: [one, three], manyPortals, intake: await intake() }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

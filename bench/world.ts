@@ -42,10 +42,15 @@ export async function startBenchPortal(name: string, portalOptions: PortalOption
   }
 }
 
-/** Starts a portal with a bot and the built service configured for it (`env` overrides). */
-export async function startWorld(name: string, portalOptions: PortalOptions, env: Record<string, string> = {}) {
+/** Starts a portal with a bot and the built service configured for it (`env` overrides, `nodeArgs` for node). */
+export async function startWorld(
+  name: string,
+  portalOptions: PortalOptions,
+  env: Record<string, string> = {},
+  nodeArgs: string[] = [],
+) {
   const bench = await startBenchPortal(name, portalOptions)
-  return { ...bench, service: await startService(bench.env, env) } satisfies World
+  return { ...bench, service: await startService(bench.env, env, nodeArgs) } satisfies World
 }
 
 /** Starts the built service on a free port with the portal's environment `base` (`env` overrides, `nodeArgs` first). */

@@ -76,6 +76,13 @@ export interface Config {
   readonly maxInFlight: number
   /** Upper bound on dialogs with a pending read; beyond it a new dialog's event is refused with 503 `OVERLOADED`. */
   readonly maxPendingDialogs: number
+  /**
+   * `MAX_PENDING_DIALOGS_TOTAL`: the same bound across every portal together (OAuth mode serves many); beyond it a new
+   * dialog's event on any portal is refused with 503 `OVERLOADED`.
+   */
+  readonly maxPendingDialogsTotal: number
+  /** `OAUTH_PORTAL_IDLE_MS`: an OAuth portal with nothing pending and no event this long is evicted from memory. */
+  readonly portalIdleMs: number
   /** `READ_PARK_AFTER_MS`: a dialog failing on its own this long has its read parked (kept, retried later). */
   readonly readParkAfterMs: number
   /** `READ_PROBE_INTERVAL_MS`: while a configuration error pauses reads, one read probes the portal this often. */
@@ -190,6 +197,8 @@ export function loadConfig(env: Env): Config {
     callReserve: num('B24_CALL_RESERVE', 0.1, 0, 0.5),
     maxInFlight: int('B24_MAX_IN_FLIGHT', 4, 1, 64),
     maxPendingDialogs: int('MAX_PENDING_DIALOGS', 200_000, 1, 10_000_000),
+    maxPendingDialogsTotal: int('MAX_PENDING_DIALOGS_TOTAL', 1_000_000, 1, 100_000_000),
+    portalIdleMs: int('OAUTH_PORTAL_IDLE_MS', 300_000, 1_000, 86_400_000),
     readParkAfterMs: int('READ_PARK_AFTER_MS', 600_000, 0, 86_400_000),
     readProbeIntervalMs: int('READ_PROBE_INTERVAL_MS', 30_000, 10, 3_600_000),
     readSweepIntervalMs: int('READ_SWEEP_INTERVAL_MS', 60_000, 10, 3_600_000),

@@ -45,6 +45,16 @@ export const ERROR_CODES = {
     status: 400,
     message: 'OAuth mode: the event has no auth[member_id] (or data[bot][auth][member_id]) naming its portal',
   },
+  BOT_ENDPOINT_MISMATCH: {
+    status: 403,
+    message:
+      "data[BOT][<id>] names another portal than B24_WEBHOOK_URL's (client_endpoint host) or another install (application_token): its tokens are not used",
+  },
+  NO_BOT_TOKEN: {
+    status: 422,
+    message:
+      "B24_READ_METHOD=im.dialog.read reads only with the bot's own tokens, which v1 events (imbot.register bots) carry in data[BOT][<id>][access_token]; this event has none (a v2 event, or a portal from before 2023): set B24_READ_METHOD=imbot.v2.Chat.Message.read",
+  },
   NOT_FOUND: { status: 404, message: 'No such route' },
   BODY_TOO_LARGE: { status: 413, message: 'The request body is too large' },
   UNSUPPORTED_MEDIA_TYPE: {

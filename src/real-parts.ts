@@ -6,22 +6,28 @@
 import { readFileSync } from 'node:fs'
 import type { DestinationStream, Logger } from 'pino'
 import { createWebhookPort } from './bitrix/b24-adapter.js'
+import { createBotConnection } from './bitrix/b24-bot-adapter.js'
 import { createOAuthConnection, type OAuthAppOptions, oauthServerRefresh } from './bitrix/b24-oauth-adapter.js'
+import type { BitrixPort } from './bitrix/port.js'
 import { type Config, webhookSecretOf } from './config.js'
 import { AppError } from './errors.js'
 import { eventsUrl } from './events/events-path.js'
+import type { BotEvent } from './events/types.js'
+import { botGrantOf } from './events/verify-bot-auth.js'
 import { SEEN_CAPACITY } from './intake/dedupe.js'
 import { createLogger, SecretScrubber } from './observability/logger.js'
 import { createMetrics } from './observability/metrics.js'
-import { onePortal, type PortalSource } from './reads/portal-registry.js'
+import { routeMethod } from './reads/method-route.js'
+import { onePortal, type PortalSource, singlePortal } from './reads/portal-registry.js'
 import type { ServiceParts } from './service.js'
 import { LmdbStore } from './store/lmdb-store.js'
 import { MemoryStore } from './store/memory-store.js'
 import { openRedisStore, redisPasswordOf } from './store/open-redis-store.js'
-import { redisReplicaParts } from './store/redis-replica-parts.js'
+import { redisPollerTurns, redisReplicaParts } from './store/redis-replica-parts.js'
 import { RedisStore } from './store/redis-store.js'
 import type { StateStore } from './store/state-store.js'
 import { appLifecycle } from './tenants/app-lifecycle.js'
+import { BotRegistrations } from './tenants/bot-registrations.js'
 import { oauthTenants } from './tenants/oauth-tenants.js'
 import { parseTokenKey, tokenBox } from './tenants/token-box.js'
 
@@ -29,6 +35,8 @@ import { parseTokenKey, tokenBox } from './tenants/token-box.js'
 export interface RealPartsOptions {
   /** Where log lines go (default stdout). */
   readonly logDestination?: DestinationStream
+  /** Milliseconds since the epoch, for the OAuth portals' idle times (default `Date.now`). */
+  readonly clock?: () => number
 }
 
 /** The real logger, state store and portal source of `config`; throws `AppError` when `STATE_DIR` is unusable. */
@@ -48,20 +56,30 @@ export async function realParts(config: Config, options: RealPartsOptions = {}):
   })
   const store = await openStore(config, log)
   const ca = config.caFile ? readFileSync(config.caFile, 'utf8') : undefined
-  const parts: ServiceParts = { log, store, portals: portalSource(config, ca, log, scrubber, store) }
+  const portals = portalSource(config, ca, log, scrubber, store, options.clock ?? Date.now)
+  const parts: ServiceParts = { log, store, portals, ...(options.clock ? { clock: options.clock } : {}) }
   if (!(store instanceof RedisStore)) return parts
   // The metrics are made here so the shared parts can report lease outcomes into them.
   const metrics = createMetrics()
-  return { ...parts, metrics, replicas: redisReplicaParts(store, config, metrics.shared.lease) }
+  return {
+    ...parts,
+    metrics,
+    replicas: redisReplicaParts(store, config, metrics.shared.lease),
+    pollerTurn: redisPollerTurns(store, config, log.child({ mod: 'fetch' }), metrics.shared.pollerTurn),
+  }
 }
 
-/** One webhook portal, or an OAuth app's portals, each verified with the OAuth server and kept sealed in `store`. */
+/**
+ * One webhook portal (reading with the bot's own v1 tokens when the read method is `im.dialog.read`), or an OAuth
+ * app's portals, each verified with the OAuth server and kept sealed in `store`.
+ */
 function portalSource(
   config: Config,
   ca: string | undefined,
   log: Logger,
   scrubber: SecretScrubber,
   store: StateStore,
+  clock: () => number,
 ): PortalSource {
   if (config.authMode === 'oauth') {
     const app = oauthApp(config, ca, log, scrubber)
@@ -79,7 +97,9 @@ function portalSource(
         refresh,
         build,
         log,
-        connect: (record, onTokens) => {
+        idleMs: config.portalIdleMs,
+        now: clock,
+        connect: (record, onTokens, latest) => {
           for (const secret of [record.accessToken, record.refreshToken, record.applicationToken]) scrubber.add(secret)
           const auth = {
             ...record,
@@ -89,10 +109,16 @@ function portalSource(
             scope: undefined,
             status: undefined,
           }
-          return createOAuthConnection(app, auth, onTokens)
+          return createOAuthConnection(app, auth, onTokens, latest)
         },
       })
-      return { ...tenants, appEvent: appLifecycle(tenants, bot, log) }
+      const registrations = new BotRegistrations({ log })
+      return {
+        ...tenants,
+        appEvent: appLifecycle(tenants, bot, log, registrations),
+        installIssues: () => registrations.issues(),
+        stop: () => registrations.stop(),
+      }
     }
   }
   const port = createWebhookPort({
@@ -101,7 +127,26 @@ function portalSource(
     log,
     ...(ca ? { ca } : {}),
   })
-  return onePortal(port)
+  return config.readMethod === 'im.dialog.read'
+    ? botReadPortal(config, port, oauthApp(config, ca, log, scrubber))
+    : onePortal(port)
+}
+
+/**
+ * The webhook portal whose reads (`im.dialog.read`, acting as the caller) go out with the bot's own tokens from v1
+ * events, and never as the webhook's user: an event to be read without such tokens is refused (see `admit`).
+ */
+function botReadPortal(config: Config, port: BitrixPort, app: OAuthAppOptions): PortalSource {
+  const portalHost = new URL(config.webhookUrl).host
+  const bot = createBotConnection(app, portalHost)
+  const check = { portalHost, applicationToken: config.applicationToken }
+  const admit = async (event: BotEvent): Promise<void> => {
+    if (event.type !== 'ONIMBOTV2MESSAGEADD') return
+    const grant = botGrantOf(event, check)
+    for (const secret of [grant.accessToken, grant.refreshToken]) if (secret) app.onSecret(secret)
+    bot.adopt(grant)
+  }
+  return (build) => ({ ...singlePortal(build(port.portal, routeMethod(port, 'im.dialog.read', bot.port))), admit })
 }
 
 /** The OAuth app settings every portal's client shares; each token it starts using is scrubbed from logs. */

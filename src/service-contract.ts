@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import type { Config } from './config.js'
 import type { FetchPoller } from './intake/fetch-poller.js'
+import type { PollerTurn } from './intake/poller-turn.js'
 import type { Metrics } from './observability/metrics.js'
 import type { ReadinessChecks } from './observability/readiness.js'
 import type { Middleware } from './pipeline/compose.js'
@@ -29,6 +30,8 @@ export interface ServiceParts {
   readonly metrics?: Metrics
   /** Rate budgets, read leases and takeover shared with other replicas (`STATE_STORE=redis`); none: one process. */
   readonly replicas?: ReplicaParts
+  /** Fetch mode with replicas: the turn to poll the named queue, one replica at a time, and its offset. */
+  readonly pollerTurn?: (queue: string) => PollerTurn
   /** Milliseconds since the epoch, for the gates, schedulers and the shutdown deadline (default `Date.now`). */
   readonly clock?: () => number
 }

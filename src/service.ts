@@ -16,19 +16,22 @@ import { FetchProgress } from './intake/fetch-progress.js'
 import { persistEvent } from './intake/persist-event.js'
 import { drain, refuseWhenClosing, Shutdown } from './lifecycle/shutdown.js'
 import { ConnectionWatch } from './observability/connection-watch.js'
+import { installMetrics } from './observability/install-metrics.js'
 import { instrumentPort } from './observability/instrument-port.js'
-import { createMetrics } from './observability/metrics.js'
+import { createMetrics, METRICS_PREFIX } from './observability/metrics.js'
 import { metricsRoute } from './observability/metrics-route.js'
 import { serviceReadiness } from './observability/service-readiness.js'
 import { botApi } from './pipeline/bot-api.js'
 import { Lanes } from './pipeline/lanes.js'
 import { portalRunners } from './pipeline/portal-runners.js'
+import { PendingTally } from './reads/pending-tally.js'
 import { portalEntryBuilder } from './reads/portal-entry.js'
-import { combinedSnapshot, type PortalEntry } from './reads/portal-registry.js'
+import { combinedSnapshot, type PortalEntry, type PortalRegistry } from './reads/portal-registry.js'
 import { takeoverSweep } from './reads/takeover-sweep.js'
 import type { RunningService, Service, ServiceParts } from './service-contract.js'
 import { batchRefusedIn, durableReadsObserver, replayPending, startPendingSweep } from './store/durable-reads.js'
 import { storedOffset } from './store/offset-store.js'
+import { startIdleSweep } from './tenants/idle-sweep.js'
 import { claimedPortal } from './tenants/oauth-tenants.js'
 
 export type { RunningService, Service, ServiceParts } from './service-contract.js'
@@ -40,11 +43,14 @@ export async function buildService(config: Config, parts: ServiceParts): Promise
   const clock = parts.clock ? { now: parts.clock } : {}
   const metrics = parts.metrics ?? createMetrics()
   const connections = new ConnectionWatch()
+  // Replicas: one polls at a time, and the offset is saved under its turn.
+  const queue = `fetch:${config.botId}`
+  const turn = config.eventMode === 'fetch' ? parts.pollerTurn?.(queue) : undefined
   // Fetch mode confirms an Event.get offset only once the events below it are processed and their reads settled.
   const progress =
     config.eventMode === 'fetch'
       ? new FetchProgress({
-          store: parts.offsetStore ?? storedOffset(store, `fetch:${config.botId}`),
+          store: parts.offsetStore ?? turn ?? storedOffset(store, queue),
           confirmedId: (botId, dialogId) => portals.entries()[0]?.reads.confirmedId(botId, dialogId) ?? 0,
           log: log.child({ mod: 'fetch' }),
         })
@@ -63,6 +69,7 @@ export async function buildService(config: Config, parts: ServiceParts): Promise
       ],
       confirmedOf: (botId, dialogId, portal) => store.confirmedId(botId, dialogId, portal),
       batchRefused: () => batchRefusedIn(store),
+      tally: new PendingTally(config.maxPendingDialogsTotal),
       ...(parts.replicas ? { replicas: parts.replicas, sharedObserver: metrics.shared } : {}),
       ...clock,
     }),
@@ -79,8 +86,14 @@ export async function buildService(config: Config, parts: ServiceParts): Promise
   const stopSweep = webhookPortal
     ? startPendingSweep(store, webhookPortal.reads, log.child({ mod: 'store' }), config.readSweepIntervalMs)
     : () => {}
-  // Replicas: reads a dead replica left pending are taken over (the webhook portal; OAuth portals are not yet).
-  const takeover = takeoverSweep(parts.replicas, webhookPortal?.reads, log, metrics.shared.tookOver)
+  const stopIdleSweep = startIdleSweep(portals, config.portalIdleMs)
+  // Replicas: reads a dead replica left pending are taken over (an OAuth portal from its record in the store).
+  const takeover = takeoverSweep(
+    parts.replicas,
+    webhookPortal?.reads ?? (async (mark) => restoredPortal(store, portals, mark.portal)),
+    log,
+    metrics.shared.tookOver,
+  )
   const lanes = new Lanes({ concurrency: config.pipelineConcurrency, maxQueued: config.maxQueuedEvents })
   const runnerOf = portalRunners({
     lanes,
@@ -88,6 +101,7 @@ export async function buildService(config: Config, parts: ServiceParts): Promise
     api: botApi(config.authMode === 'oauth' ? undefined : config.botToken),
     log,
     handlerTimeoutMs: config.handlerTimeoutMs,
+    ...(portals.hold ? { hold: portals.hold } : {}),
     ...(progress ? { onReadRefused: (id) => progress.readRefused(id), onDone: (e) => progress.onProcessed(e) } : {}),
     onMalformed: metrics.intake.eventMalformed,
   })
@@ -122,10 +136,13 @@ export async function buildService(config: Config, parts: ServiceParts): Promise
           accept,
           log: log.child({ mod: 'fetch' }),
           observer: metrics.fetch,
+          ...(turn ? { turn } : {}),
         })
       : undefined
   const shutdown = new Shutdown()
   const readiness = serviceReadiness({ shuttingDown: () => shutdown.started, portals, store, connections, poller })
+  const { installIssues } = portals
+  if (installIssues) installMetrics(metrics.registry, METRICS_PREFIX, () => installIssues())
   metrics.limiter.watch({
     gate: () => combinedSnapshot(portals.entries()),
     pendingDialogs: () => portals.entries().reduce((n, e) => n + e.reads.pendingDialogs, 0),
@@ -195,12 +212,27 @@ export async function buildService(config: Config, parts: ServiceParts): Promise
     close: () =>
       shutdown.run(() => {
         stopSweep()
+        stopIdleSweep()
         takeover?.stop()
+        portals.stop?.()
         const { shutdownTimeoutMs: timeoutMs } = config
         return drain({ timeoutMs, poller, lanes, portals, progress, app, store, log, ...clock })
       }),
   }
   return service
+}
+
+/** An OAuth portal's reads, connected from its record (read again from a shared store if this replica lacks it). */
+async function restoredPortal(
+  store: ServiceParts['store'],
+  portals: PortalRegistry,
+  memberId: string | undefined,
+): Promise<PortalEntry['reads'] | undefined> {
+  if (memberId === undefined || portals.restore === undefined) return undefined
+  const known = portals.restore(memberId)
+  if (known !== undefined) return known.reads
+  await store.reloadTenant?.(memberId)
+  return portals.restore(memberId)?.reads
 }
 
 /** Whether `service` listens (it has an address). */

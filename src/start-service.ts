@@ -20,12 +20,17 @@ export interface StartOptions {
   readonly logDestination?: DestinationStream
   /** Fetch mode: where the `imbot.v2.Event.get` offset is kept (default: the state store). */
   readonly offsetStore?: OffsetStore
+  /** Milliseconds since the epoch for the service's gates, schedulers and idle portals (default `Date.now`). */
+  readonly clock?: () => number
 }
 
 /** Validates `env` (throws `ConfigError`), builds the service from the real parts and listens. */
 export async function startService(options: StartOptions): Promise<RunningService> {
   const config = loadConfig(options.env)
-  const parts = await realParts(config, options.logDestination ? { logDestination: options.logDestination } : {})
+  const parts = await realParts(config, {
+    ...(options.logDestination ? { logDestination: options.logDestination } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
+  })
   const service = await buildService(config, {
     ...parts,
     handlers: options.handlers ?? [],

@@ -38,7 +38,8 @@ export interface OAuthConnection {
   update(auth: EventAuth): void
 }
 
-interface Held {
+/** The tokens a connection holds. */
+export interface Held {
   accessToken: string
   refreshToken: string
   /** Unix seconds. */
@@ -62,12 +63,15 @@ export function oauthServerRefresh(app: OAuthAppOptions): (refreshToken: string)
 
 /**
  * Builds the client of one portal. `auth.clientEndpoint` must come from the OAuth server (the caller's duty);
- * `onTokens` is told every token set the client starts using, so the caller can store them.
+ * `onTokens` is told every token set the client starts using, so the caller can store them. `stored` answers the
+ * portal's tokens as the shared store holds them (replicas): when another replica refreshed first, its newer tokens
+ * are adopted instead of spending a refresh token the OAuth server accepts only once.
  */
 export function createOAuthConnection(
   app: OAuthAppOptions,
   auth: UsableAuth,
   onTokens?: (tokens: { accessToken: string; refreshToken: string; expires: number }) => void,
+  stored?: () => Promise<Held | undefined>,
 ): OAuthConnection {
   const agent = agentOf(app)
   const held: Held = { accessToken: auth.accessToken, refreshToken: auth.refreshToken ?? '', expires: expiresOf(auth) }
@@ -84,14 +88,26 @@ export function createOAuthConnection(
   // The SDK reports a refused refresh as JSSDK_UNKNOWN_ERROR (status 0, which reads as transient and would be
   // retried for ever): the OAuth server's own refusal is kept and reported instead (`invalid_grant` is terminal).
   let refused: RestError | undefined
+  /** Tokens another replica stored since, when they expire later than the held ones. */
+  const newerStored = async (): Promise<Held | undefined> => {
+    const latest = await stored?.().catch(() => undefined)
+    if (latest === undefined || latest.expires <= held.expires || latest.accessToken === held.accessToken) return
+    return { accessToken: latest.accessToken, refreshToken: latest.refreshToken, expires: latest.expires }
+  }
   b24.setCustomRefreshAuth(async () => {
     // Set synchronously right before `refreshAuth()` by `update`, so no other refresh can take it.
     let next: { accessToken: string; refreshToken: string; expires: number }
     try {
-      next = adopt ?? (await refreshGrant(app, agent, held.refreshToken))
+      next = adopt ?? (await newerStored()) ?? (await refreshOrRefuse(app, agent, held.refreshToken))
     } catch (err) {
-      if (err instanceof RestCallError && err.status >= 400 && err.status < 500) refused = restErrorOf(err)
-      throw err
+      const refusal = err instanceof RestCallError && err.status >= 400 && err.status < 500
+      // Another replica may have spent the refresh token a moment ago: its tokens are stored by now.
+      const theirs = refusal ? await newerStored() : undefined
+      if (theirs === undefined) {
+        if (refusal) refused = restErrorOf(err)
+        throw err
+      }
+      next = theirs
     }
     refused = undefined
     adopt = undefined
@@ -128,6 +144,19 @@ export function createOAuthConnection(
       })
     },
   }
+}
+
+/**
+ * Refreshes at the configured OAuth server; without the app's client credentials (a v1 bot's tokens in webhook
+ * mode, `B24_CLIENT_ID`/`B24_CLIENT_SECRET` unset) there is nothing to refresh with: `expired_token` until a later
+ * event brings newer tokens.
+ */
+async function refreshOrRefuse(app: OAuthAppOptions, agent: https.Agent, refreshToken: string) {
+  if (app.clientId === '' || app.clientSecret === '' || refreshToken === '') {
+    const message = 'the tokens expired and cannot be refreshed here; newer ones come with the next event'
+    throw new RestCallError({ code: 'expired_token', status: 401, message })
+  }
+  return refreshGrant(app, agent, refreshToken)
 }
 
 /** Unix seconds the tokens expire; an event without `expires` is taken as good for most of the documented hour. */

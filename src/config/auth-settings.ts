@@ -48,6 +48,11 @@ export function readAuth(
       "B24_READ_METHOD=im.dialog.read cannot be used with B24_AUTH_MODE=oauth: it reads as the app's installing user, not the bot, and would mark that person's conversations; use imbot.v2.Chat.Message.read",
     )
   }
+  if (!oauth && eventMode === 'fetch' && readMethod === 'im.dialog.read') {
+    problems.push(
+      "B24_READ_METHOD=im.dialog.read needs B24_EVENT_MODE=webhook: it reads as the bot only with the bot's own tokens, which v1 bots' webhook events carry in data[BOT][<id>], and fetch mode brings none (the incoming webhook's user would mark a person's conversations); use imbot.v2.Chat.Message.read",
+    )
+  }
   if (oauth && str('B24_APPLICATION_TOKEN') !== undefined) {
     problems.push('B24_APPLICATION_TOKEN is not used with B24_AUTH_MODE=oauth (each install has its own): unset it')
   }

@@ -68,6 +68,7 @@ export function parseV1Event(body: unknown, botIds: ReadonlySet<number> | undefi
       code: optString(bot.fields, 'BOT_CODE') ?? '',
       // The bot's OAuth tokens sit in the entry itself (and again under AUTH).
       auth: parseAuth(optString(bot.fields, 'access_token') ? bot.fields : objectAt(bot.fields, 'AUTH')),
+      v1: true,
     },
     ts,
     portal: {

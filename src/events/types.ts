@@ -40,6 +40,8 @@ export interface BotRef {
   readonly code: string
   /** `data.bot.auth`: tokens for callbacks, present in webhook mode for OAuth apps. */
   readonly auth: EventAuth | undefined
+  /** A v1 (`imbot.register`) bot's event: `auth` is then `data[BOT][<id>]`, a grant acting as the bot itself. */
+  readonly v1?: true
 }
 
 /** The chat of the event. `dialogId` is `chat<id>` for groups and the counterpart user id for 1:1 chats. */

@@ -16,12 +16,18 @@ import { waitAtMost } from '../util/wait-at-most.js'
 import type { Acceptance } from './accept-event.js'
 import { type EventPage, parseEventPage, type QueuedEvent } from './event-page.js'
 import type { FetchProgress } from './fetch-progress.js'
+import type { PollerTurn } from './poller-turn.js'
 
 /** The method that reads the bot's event queue. */
 export const EVENT_GET = 'imbot.v2.Event.get'
 
 /** The least wait between an `Event.get` page with `hasMore: true` and the next call, as Bitrix24 asks. */
 export const MORE_PAGES_GAP_MS = 2_000
+
+/** A standby replica asks for the turn again when the holder's lease lapses, but never sooner than this ... */
+const STANDBY_MIN_MS = 50
+/** ... and never later than one poll interval plus this (a holder that released its turn is replaced at once). */
+const STANDBY_MAX_MS = 1_000
 
 /** What the poller reports (the metrics' `FetchMetrics` fits). */
 export interface FetchObserver {
@@ -46,6 +52,8 @@ export interface FetchPollerOptions {
   readonly log: Logger
   readonly observer?: FetchObserver
   readonly random?: () => number
+  /** Replicas sharing the queue: polls only while this replica holds the turn (none: always polls). */
+  readonly turn?: PollerTurn
 }
 
 /** The polling loop of one bot. */
@@ -55,6 +63,8 @@ export class FetchPoller {
   #stopped = false
   #wake: (() => void) | undefined
   #failures = 0
+  /** Across replicas: whether this replica polls (holds the turn and has loaded the offset). */
+  #polling = false
   #lastError: RestError | undefined
 
   constructor(options: FetchPollerOptions) {
@@ -81,10 +91,13 @@ export class FetchPoller {
   }
 
   async #loop(): Promise<void> {
-    const { progress, log } = this.#o
-    const loaded = await progress.load()
-    log.info({ botId: this.#o.botId, offset: loaded ?? null }, 'fetch mode: polling imbot.v2.Event.get')
+    const { progress, log, turn } = this.#o
+    if (turn === undefined) {
+      const loaded = await progress.load()
+      log.info({ botId: this.#o.botId, offset: loaded ?? null }, 'fetch mode: polling imbot.v2.Event.get')
+    }
     while (!this.#stopped) {
+      if (turn !== undefined && !(await this.#myTurn(turn))) continue
       const page = await this.#poll()
       const polledAt = Date.now()
       if (this.#stopped) break
@@ -103,11 +116,49 @@ export class FetchPoller {
       if (!page.hasMore || page.events.length === 0) await this.#sleep(this.#o.pollIntervalMs)
       else await this.#sleep(MORE_PAGES_GAP_MS - (Date.now() - polledAt))
     }
+    await turn?.release()
+  }
+
+  /**
+   * Whether this replica may poll now: it holds the turn, or takes it (then the offset is loaded again from the
+   * shared store, as the previous poller left it). Otherwise it stands by until the holder's lease may lapse.
+   */
+  async #myTurn(turn: PollerTurn): Promise<boolean> {
+    const { progress, log } = this.#o
+    if (this.#polling && turn.held()) return true
+    let attempt: Awaited<ReturnType<PollerTurn['take']>>
+    let loaded: number | undefined
+    try {
+      attempt = await turn.take()
+      // A new turn starts from the offset the previous poller saved.
+      if (attempt.held && (attempt.fresh || !this.#polling)) loaded = await progress.load()
+    } catch (err) {
+      this.#failures++
+      if (this.#failures <= 3) log.warn({ err }, 'fetch mode: cannot reach the shared store for the poller turn')
+      await this.#sleep(this.#backoff())
+      return false
+    }
+    if (!attempt.held) {
+      if (this.#polling) log.info({ botId: this.#o.botId }, 'fetch mode: another replica polls now; standing by')
+      this.#polling = false
+      await this.#sleep(Math.min(Math.max(attempt.retryMs, STANDBY_MIN_MS), this.#o.pollIntervalMs + STANDBY_MAX_MS))
+      return false
+    }
+    if (attempt.fresh || !this.#polling) {
+      log.info(
+        { botId: this.#o.botId, offset: loaded ?? null },
+        'fetch mode: this replica polls imbot.v2.Event.get now',
+      )
+      this.#polling = true
+    }
+    return true
   }
 
   /** One `Event.get`; the page, or the error code after logging it. */
   async #poll(): Promise<EventPage | string> {
-    const offset = this.#o.progress.offset
+    // Only a saved offset is confirmed to the portal: the events below it are gone from the queue once it is sent.
+    await this.#o.progress.flushed()
+    const offset = this.#o.progress.savedOffset
     const params: Record<string, unknown> = { botId: this.#o.botId, limit: this.#o.limit }
     if (this.#o.botToken !== undefined) params.botToken = this.#o.botToken
     if (offset !== undefined) params.offset = offset

@@ -44,16 +44,33 @@ export class FetchProgress {
     this.#o = options
   }
 
-  /** Loads the saved offset; call once before polling. */
+  /**
+   * Loads the saved offset; call before polling, and again when this replica takes over polling from another:
+   * events in flight from an earlier turn are then forgotten (whoever polls now fetches them again from the offset).
+   */
   async load(): Promise<number | undefined> {
-    this.#acked = await this.#o.store.load()
-    this.#saved = this.#acked
-    return this.#acked
+    const loaded = await this.#o.store.load()
+    this.#pending.clear()
+    this.#waiting.clear()
+    this.#refused.clear()
+    this.#highWater = 0
+    this.#acked = loaded
+    this.#saved = loaded
+    for (const resolve of this.#idle.splice(0)) resolve()
+    return loaded
   }
 
   /** The offset to send with the next poll: undefined before anything was saved or handled. */
   get offset(): number | undefined {
     return this.#acked
+  }
+
+  /**
+   * The offset as last saved: what a poll confirms to Bitrix24 (which then drops the events below it), so a poller
+   * that takes over after a crash never sends a lower one.
+   */
+  get savedOffset(): number | undefined {
+    return this.#saved
   }
 
   /** Events handed to intake and not finished. */

@@ -17,6 +17,8 @@ export const KNOWN_ERROR_CODES: ReadonlySet<string> = new Set([
   'MESSAGE_ACCESS_DENIED',
   'CHAT_NOT_FOUND',
   'DIALOG_ID_EMPTY',
+  // the bot port's own: im.dialog.read before an event brought the bot's tokens
+  'NO_BOT_TOKEN',
   // system errors
   'INTERNAL_SERVER_ERROR',
   'ERROR_UNEXPECTED_ANSWER',

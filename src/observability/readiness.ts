@@ -10,7 +10,12 @@ import type { GateSnapshot } from '../reads/portal-gate.js'
 export interface Readiness {
   readonly ok: boolean
   readonly reasons: readonly string[]
+  /** Problems that do not make the service unready (one portal among many), listed for an operator to act on. */
+  readonly details?: readonly string[]
 }
+
+/** Notices that do not fail readiness: each line says what is wrong where and what to do. */
+export type ReadinessNotice = () => readonly string[]
 
 /** One check: undefined when fine, otherwise why the service cannot do its job. */
 export type ReadinessCheck = () => string | undefined
@@ -18,6 +23,13 @@ export type ReadinessCheck = () => string | undefined
 /** Named readiness checks, evaluated on every `/readyz`. */
 export class ReadinessChecks {
   readonly #checks = new Map<string, ReadinessCheck>()
+  readonly #notices = new Map<string, ReadinessNotice>()
+
+  /** Adds or replaces the notices called `name` (listed under `details`, never failing readiness). */
+  notice(name: string, notice: ReadinessNotice): this {
+    this.#notices.set(name, notice)
+    return this
+  }
 
   /** Adds or replaces the check called `name`. */
   set(name: string, check: ReadinessCheck): this {
@@ -42,7 +54,15 @@ export class ReadinessChecks {
       }
       if (reason !== undefined) reasons.push(`${name}: ${reason}`)
     }
-    return { ok: reasons.length === 0, reasons }
+    const details: string[] = []
+    for (const [name, notice] of this.#notices) {
+      try {
+        for (const line of notice()) details.push(`${name}: ${line}`)
+      } catch {
+        details.push(`${name}: the notice itself failed`)
+      }
+    }
+    return { ok: reasons.length === 0, reasons, ...(details.length > 0 ? { details } : {}) }
   }
 }
 
@@ -55,6 +75,8 @@ const FIX_OF: Readonly<Record<string, string>> = {
   INVALID_CREDENTIALS: 'the webhook user lacks rights: check B24_WEBHOOK_URL and restart',
   insufficient_scope: 'give the webhook or app the "imbot" scope, then restart',
   PAYMENT_REQUIRED: "the portal's plan does not allow REST: renew the plan",
+  NO_BOT_TOKEN:
+    "B24_READ_METHOD=im.dialog.read reads only with the bot's own tokens from v1 events: reads resume with the bot's next message (or use imbot.v2.Chat.Message.read)",
 }
 
 /**

@@ -11,6 +11,8 @@ export interface ReplicaMetrics extends Required<SharedGateObserver> {
   lease(outcome: 'taken' | 'refused' | 'lost'): void
   /** A pending read of another replica (whose lease lapsed) was taken over by this one. */
   tookOver(): void
+  /** Fetch mode: this replica took the turn to poll, or lost it to another. */
+  pollerTurn(outcome: 'taken' | 'lost'): void
 }
 
 /** Registers the replica metrics on `registry`. */
@@ -47,6 +49,12 @@ export function replicaMetrics(registry: Registry, prefix: string): ReplicaMetri
     help: 'Pending reads left by another replica (its lease lapsed) that this replica took over.',
     registers: [registry],
   })
+  const turns = new Counter({
+    name: `${prefix}poller_turns_total`,
+    help: 'Fetch mode: turns to poll Event.get this replica took (taken) or lost to another replica (lost).',
+    labelNames: ['outcome'],
+    registers: [registry],
+  })
   return {
     onSharedWait(ms) {
       waits.inc()
@@ -63,6 +71,9 @@ export function replicaMetrics(registry: Registry, prefix: string): ReplicaMetri
     },
     tookOver() {
       takeovers.inc()
+    },
+    pollerTurn(outcome) {
+      turns.inc({ outcome })
     },
   }
 }

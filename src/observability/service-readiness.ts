@@ -33,6 +33,12 @@ export function serviceReadiness(subjects: ServiceReadinessSubjects): ReadinessC
     )
     .set('state-store', () => (store.isOpen() ? store.unavailable() : 'the state store is closed'))
     .set('portal-connection', subjects.connections.check)
+  const { installIssues } = portals
+  if (installIssues) {
+    readiness.notice('bot-registration', () =>
+      installIssues().map((i) => `portal ${i.portal} installed but bot not registered: ${i.code}, ${i.advice}`),
+    )
+  }
   if (poller) {
     readiness.set('fetch', () => (poller.lastError ? `Event.get fails with ${poller.lastError.code}` : undefined))
   }

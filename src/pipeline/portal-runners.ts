@@ -28,6 +28,8 @@ export interface PortalRunnersOptions {
   readonly onDone?: (event: BotEvent) => void
   /** A message answered from its scanned ids had a malformed body (see run-event.ts, the scanned rule). */
   readonly onMalformed?: (code: string) => void
+  /** Marks a portal busy while one of its events is queued or running (OAuth mode: never evicted meanwhile). */
+  readonly hold?: (entry: PortalEntry) => () => void
 }
 
 /** Returns the runner of a portal (undefined: a portal without a client, whose reads are skipped with a warning). */
@@ -40,7 +42,7 @@ export function portalRunners(options: PortalRunnersOptions): (entry: PortalEntr
     let runner = entry === undefined ? noPortal : runners.get(entry)
     if (runner === undefined) {
       runner = createEventRunner({
-        lanes: options.lanes,
+        lanes: entry === undefined ? options.lanes : heldLanes(options.lanes, entry, options.hold),
         handlers: options.handlers,
         requestRead: (read) => {
           if (entry === undefined) log.warn({ ...read.trace, dialogId: read.dialogId }, 'read skipped: no OAuth tokens')
@@ -56,5 +58,18 @@ export function portalRunners(options: PortalRunnersOptions): (entry: PortalEntr
       else runners.set(entry, runner)
     }
     return runner
+  }
+}
+
+/** The lanes, with each job of `entry`'s portal holding it busy from its push until it has run. */
+function heldLanes(lanes: Lanes, entry: PortalEntry, hold: PortalRunnersOptions['hold']): Pick<Lanes, 'push'> {
+  if (hold === undefined) return lanes
+  return {
+    push(key, job) {
+      const release = hold(entry)
+      const queued = lanes.push(key, () => job().finally(release))
+      if (!queued) release()
+      return queued
+    },
   }
 }

@@ -36,7 +36,7 @@ export type { EventTrace, RequestRead } from './run-context.js'
 
 /** Pipeline dependencies. */
 export interface EventRunnerOptions {
-  readonly lanes: Lanes
+  readonly lanes: Pick<Lanes, 'push'>
   readonly handlers: readonly Middleware<EventContext>[]
   readonly requestRead: RequestRead
   readonly api: (event: BotEvent) => BotApiCall

@@ -3,15 +3,15 @@
  * a dialog that keeps failing waits alone and slows nobody else (no per-dialog timer or closure is kept).
  */
 
-/** Keys due at given times; `onDue` receives the keys whose time has come. */
-export class DelayedKeys {
-  readonly #due = new Map<string, number>()
-  readonly #onDue: (keys: string[]) => void
+/** Keys (dialog slots, or any map key) due at given times; `onDue` receives the keys whose time has come. */
+export class DelayedKeys<K = string> {
+  readonly #due = new Map<K, number>()
+  readonly #onDue: (keys: K[]) => void
   readonly #now: () => number
   #timer: NodeJS.Timeout | undefined
   #timerAt = 0
 
-  constructor(onDue: (keys: string[]) => void, now: () => number) {
+  constructor(onDue: (keys: K[]) => void, now: () => number) {
     this.#onDue = onDue
     this.#now = now
   }
@@ -22,19 +22,19 @@ export class DelayedKeys {
   }
 
   /** Whether `key` waits. */
-  has(key: string): boolean {
+  has(key: K): boolean {
     return this.#due.has(key)
   }
 
   /** Hands `key` to `onDue` after `delayMs`. */
-  add(key: string, delayMs: number): void {
+  add(key: K, delayMs: number): void {
     const at = this.#now() + Math.max(0, delayMs)
     this.#due.set(key, at)
     this.#arm(at)
   }
 
   /** Stops waiting for `key` (it is queued or gone by other means). */
-  delete(key: string): void {
+  delete(key: K): void {
     this.#due.delete(key)
   }
 
@@ -56,7 +56,7 @@ export class DelayedKeys {
     this.#timer = undefined
     // The timer fired for every key due by then, whatever an injected clock says.
     const now = Math.max(this.#now(), this.#timerAt)
-    const due: string[] = []
+    const due: K[] = []
     let next = Number.POSITIVE_INFINITY
     for (const [key, at] of this.#due) {
       if (at <= now) due.push(key)

@@ -1,68 +1,140 @@
 /**
  * The dialogs of one portal's read scheduler: a record per dialog with a read pending or in flight, and the confirmed
  * watermarks of dialogs gone idle (bounded, the oldest forgotten first) so a late lower id is never sent.
+ * A pending dialog is a small integer slot, not an object: its watermark lives in typed arrays (`watermark-slots.ts`),
+ * its dialog id is the event's own string, and its trace is packed (`packed-trace.ts`). So 100,000 pending dialogs
+ * cost about 150 bytes each, with no object, closure or string made per dialog (issue 10 item 4).
  */
 import { BoundedMap } from '../util/bounded.js'
 import type { Watermark } from './dialog-watermark.js'
+import { type PackedTrace, packTrace, unpackTrace } from './packed-trace.js'
+import type { PendingTally } from './pending-tally.js'
 import type { Trace } from './read-contract.js'
+import type { ReadTarget } from './read-method.js'
+import { WatermarkSlots } from './watermark-slots.js'
 
-/** A dialog with a read pending or in flight: its watermark, and the log ids of the newest message and the one sent. */
-export interface Dialog {
-  readonly botId: number
-  readonly dialogId: string
-  mark: Watermark
-  trace: Trace | undefined
-  sentTrace: Trace | undefined
-}
-
-/** The map key of a dialog. */
-export function keyOf(botId: number, dialogId: string): string {
+/** The key of an idle dialog's remembered watermark. */
+function idleKey(botId: number, dialogId: string): string {
   return `${botId}|${dialogId}`
 }
 
-/** Active dialogs by key, and the remembered watermarks of idle ones. */
+/** Active dialogs by slot, and the remembered watermarks of idle ones. */
 export class DialogTable {
-  readonly #active = new Map<string, Dialog>()
+  /** The slot of each active dialog, by bot, then dialog id. */
+  readonly #slots = new Map<number, Map<string, number>>()
+  readonly #marks = new WatermarkSlots()
+  /** Per slot: the dialog id (undefined for a free slot), and the traces of the newest message and of the one sent. */
+  readonly #dialogIds: Array<string | undefined> = []
+  readonly #traces: PackedTrace[] = []
+  readonly #sentTraces: PackedTrace[] = []
+  /** Slots given back by retired dialogs, reused first. */
+  readonly #free: number[] = []
+  #size = 0
   /** Watermarks of dialogs gone idle, newest last. */
   readonly #idle: BoundedMap<string, number>
   readonly #confirmedOf: ((botId: number, dialogId: string) => number) | undefined
+  readonly #tally: PendingTally | undefined
 
-  /** `confirmedOf` looks up a watermark this process does not remember (the state store's, after a restart). */
-  constructor(rememberLimit: number, confirmedOf: ((botId: number, dialogId: string) => number) | undefined) {
+  /**
+   * `confirmedOf` looks up a watermark this process does not remember (the state store's, after a restart);
+   * `tally` counts active dialogs across every portal (the global bound).
+   */
+  constructor(
+    rememberLimit: number,
+    confirmedOf: ((botId: number, dialogId: string) => number) | undefined,
+    tally?: PendingTally,
+  ) {
     this.#idle = new BoundedMap(rememberLimit)
     this.#confirmedOf = confirmedOf
+    this.#tally = tally
   }
 
   /** Dialogs with a read pending or in flight. */
   get size(): number {
-    return this.#active.size
+    return this.#size
   }
 
-  /** The active dialog under `key`, if any. */
-  get(key: string): Dialog | undefined {
-    return this.#active.get(key)
+  /** The slot of an active dialog, -1 when it is not active. */
+  slotOf(botId: number, dialogId: string): number {
+    return this.#slots.get(botId)?.get(dialogId) ?? -1
   }
 
-  /** Whether the dialog under `key` is active. */
-  has(key: string): boolean {
-    return this.#active.has(key)
+  /** Whether `slot` holds an active dialog. */
+  isActive(slot: number): boolean {
+    return this.#dialogIds[slot] !== undefined
   }
 
-  /** Makes a dialog active. */
-  add(key: string, dialog: Dialog): void {
-    this.#active.set(key, dialog)
+  /** Makes a dialog active with watermark `mark`; returns its slot. */
+  add(botId: number, dialogId: string, mark: Watermark): number {
+    const slot = this.#free.pop() ?? this.#dialogIds.length
+    let bot = this.#slots.get(botId)
+    if (bot === undefined) {
+      bot = new Map()
+      this.#slots.set(botId, bot)
+    }
+    bot.set(dialogId, slot)
+    this.#dialogIds[slot] = dialogId
+    this.#traces[slot] = undefined
+    this.#sentTraces[slot] = undefined
+    this.#marks.write(slot, mark, botId)
+    this.#size++
+    this.#tally?.add(1)
+    return slot
+  }
+
+  /** The watermark of an active dialog (a fresh object: change it with `setMark`). */
+  mark(slot: number): Watermark {
+    return this.#marks.read(slot)
+  }
+
+  /** Stores the watermark of an active dialog. */
+  setMark(slot: number, mark: Watermark): void {
+    this.#marks.write(slot, mark)
+  }
+
+  /** The dialog a read of `slot` up to `messageId` is for. */
+  target(slot: number, messageId: number): ReadTarget {
+    return { botId: this.#marks.botId(slot), dialogId: this.#dialogIds[slot] ?? '', messageId }
+  }
+
+  /** The trace of the dialog's newest message. */
+  setTrace(slot: number, trace: Trace | undefined): void {
+    this.#traces[slot] = packTrace(trace)
+  }
+
+  /** The read of `slot` is being sent: the trace of its newest message becomes the sent read's. */
+  traceSent(slot: number): void {
+    this.#sentTraces[slot] = this.#traces[slot]
+  }
+
+  /** Takes the trace of the read sent (for its log line), leaving none. */
+  takeSentTrace(slot: number): Trace | undefined {
+    const packed = this.#sentTraces[slot]
+    this.#sentTraces[slot] = undefined
+    return unpackTrace(packed)
   }
 
   /** The highest id confirmed for a dialog: active, remembered idle, or the store's (0 when none). */
-  confirmed(key: string, botId: number, dialogId: string): number {
-    return this.#active.get(key)?.mark.confirmed ?? this.#idle.get(key) ?? this.#confirmedOf?.(botId, dialogId) ?? 0
+  confirmed(botId: number, dialogId: string): number {
+    const slot = this.slotOf(botId, dialogId)
+    if (slot >= 0) return this.#marks.confirmed(slot)
+    return this.#idle.get(idleKey(botId, dialogId)) ?? this.#confirmedOf?.(botId, dialogId) ?? 0
   }
 
-  /** Forgets a dialog that has nothing left to read, remembering its confirmed watermark. */
-  retire(key: string): void {
-    const dialog = this.#active.get(key)
-    if (dialog === undefined) return
-    this.#active.delete(key)
-    this.#idle.set(key, dialog.mark.confirmed)
+  /** Forgets a dialog that has nothing left to read, remembering its confirmed watermark; frees its slot. */
+  retire(slot: number): void {
+    const dialogId = this.#dialogIds[slot]
+    if (dialogId === undefined) return
+    const botId = this.#marks.botId(slot)
+    const bot = this.#slots.get(botId)
+    bot?.delete(dialogId)
+    if (bot?.size === 0) this.#slots.delete(botId)
+    this.#idle.set(idleKey(botId, dialogId), this.#marks.confirmed(slot))
+    this.#dialogIds[slot] = undefined
+    this.#traces[slot] = undefined
+    this.#sentTraces[slot] = undefined
+    this.#free.push(slot)
+    this.#size--
+    this.#tally?.add(-1)
   }
 }

@@ -6,6 +6,7 @@ import type { Logger } from 'pino'
 import type { BitrixPort } from '../bitrix/port.js'
 import { falseMeansDenied } from './false-means-denied.js'
 import { leasedPort, readTargetOf } from './leased-port.js'
+import type { PendingTally } from './pending-tally.js'
 import { type GateOptions, PortalGate } from './portal-gate.js'
 import type { BuildPortal } from './portal-registry.js'
 import { imbotV2Read, imDialogRead } from './read-method.js'
@@ -45,6 +46,8 @@ export interface PortalEntryOptions {
   /** Whether the portal refused `imbot.v2` in `batch` before the last restart (the store's); one portal only. */
   readonly batchRefused?: () => boolean
   readonly now?: () => number
+  /** Pending dialogs of every portal against the global bound (`MAX_PENDING_DIALOGS_TOTAL`). */
+  readonly tally?: PendingTally
   /** The rate budget and read leases shared with other replicas (`STATE_STORE=redis`); none: this process owns all. */
   readonly replicas?: Pick<ReplicaParts, 'budget' | 'leases'>
   /** Told about waits and holds of the shared budget (metrics). */
@@ -88,6 +91,7 @@ export function portalEntryBuilder(options: PortalEntryOptions): BuildPortal {
       readMethod,
       log: log.child(oauth ? { mod: 'reads', portal: key } : { mod: 'reads' }),
       maxPendingDialogs: settings.maxPendingDialogs,
+      ...(options.tally ? { tally: options.tally } : {}),
       observers: [...options.observers, ...(options.observersOf?.(key) ?? [])],
       ...(confirmedOf
         ? { confirmedOf: (botId: number, dialogId: string) => confirmedOf(botId, dialogId, portal) }

@@ -17,18 +17,37 @@ export interface PortalEntry {
   readonly reads: ReadScheduler
 }
 
+/** A portal where the app is installed but its bot is not registered (OAuth mode): the refusal and what to do. */
+export interface InstallIssue {
+  readonly portal: string
+  readonly code: string
+  readonly attempts: number
+  readonly advice: string
+}
+
 /** Finds (and for OAuth apps creates) the portal of an event. */
 export interface PortalRegistry {
   /** The portal serving `event`, updated with its tokens; undefined when no portal can serve it yet. */
   forEvent(event: BotEvent): PortalEntry | undefined
   /** Every portal known so far. */
   entries(): readonly PortalEntry[]
-  /** OAuth mode: attributes the event to its portal before anything is kept of it; rejects with a 4xx/503 `HttpError`. */
+  /**
+   * Checks an event before anything is kept of it; rejects with a 4xx/503 `HttpError`. OAuth mode: attributes it to
+   * its portal. Webhook mode with `im.dialog.read`: takes the bot's own tokens from it (or refuses it without them).
+   */
   admit?(event: BotEvent): Promise<void>
   /** OAuth mode: handles `ONAPPINSTALL` / `ONAPPUNINSTALL` (undefined for any other body). */
   appEvent?(body: unknown): Promise<{ readonly outcome: 'accepted' | 'duplicate' }> | undefined
   /** OAuth mode: the entry of a portal known only to the state store (after a restart), connected from its record. */
   restore?(portal: string): PortalEntry | undefined
+  /** OAuth mode: portals installed without their bot (its registration is retried in the background). */
+  installIssues?(): readonly InstallIssue[]
+  /** Stops background work (registration retries); called at shutdown. */
+  stop?(): void
+  /** OAuth mode: marks the portal busy (an event in the pipeline, never evicted) until the returned function runs. */
+  hold?(entry: PortalEntry): () => void
+  /** OAuth mode: evicts the portals idle past `OAUTH_PORTAL_IDLE_MS` with nothing pending; returns how many went. */
+  evictIdle?(): number
 }
 
 /** Builds one portal's entry (gate and read scheduler) around its port; see `portal-entry.ts`. */

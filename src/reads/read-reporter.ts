@@ -46,7 +46,10 @@ export class ReadReporter {
 
   /** A new dialog's read was refused at the pending bound. */
   refused(target: ReadTarget, limit: number): void {
-    this.#log.warn({ ...target, limit }, 'pending dialogs at the bound (MAX_PENDING_DIALOGS): read refused')
+    this.#log.warn(
+      { ...target, limit },
+      'pending dialogs at the bound (MAX_PENDING_DIALOGS or MAX_PENDING_DIALOGS_TOTAL): read refused',
+    )
   }
 
   /** The portal confirmed a read covering `messages` messages, the oldest received `lagMs` ago. */

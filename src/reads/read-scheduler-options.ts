@@ -1,6 +1,7 @@
 /** The read scheduler's dependencies and settings (see `read-scheduler.ts`). */
 import type { Logger } from 'pino'
 import type { BitrixPort } from '../bitrix/port.js'
+import type { PendingTally } from './pending-tally.js'
 import type { PortalGate } from './portal-gate.js'
 import type { ReadObserver } from './read-contract.js'
 import type { ReadMethod } from './read-method.js'
@@ -13,6 +14,8 @@ export interface ReadSchedulerOptions {
   readonly readMethod: ReadMethod
   readonly log: Logger
   readonly maxPendingDialogs: number
+  /** Pending dialogs of every portal against the global bound (`MAX_PENDING_DIALOGS_TOTAL`); none: no such bound. */
+  readonly tally?: PendingTally
   /** Confirmed watermarks remembered after a dialog goes idle, so a late lower id is never sent. */
   readonly rememberConfirmed?: number
   readonly observers?: readonly ReadObserver[]

@@ -14,8 +14,9 @@ import { waitAtMost } from '../util/wait-at-most.js'
 import { backoffDelay } from './backoff.js'
 import { BatchPath } from './batch-path.js'
 import { DelayedKeys } from './delayed-keys.js'
-import { DialogTable, keyOf } from './dialog-table.js'
+import { DialogTable } from './dialog-table.js'
 import { type Next, openWatermark, requestRead } from './dialog-watermark.js'
+import type { PendingTally } from './pending-tally.js'
 import type { PortalGate } from './portal-gate.js'
 import { PortalPause } from './portal-pause.js'
 import { BATCH_LIMIT } from './read-batch.js'
@@ -39,13 +40,15 @@ export class ReadScheduler {
   readonly #readMethod: ReadMethod
   readonly #report: ReadReporter
   readonly #maxPending: number
+  readonly #tally: PendingTally | undefined
   readonly #now: () => number
   readonly #random: () => number
   readonly #retry: ReadRetryOptions
   readonly #dialogs: DialogTable
   readonly #queue = new ReadyQueue()
-  readonly #later: DelayedKeys
-  readonly #parked = new Set<string>()
+  readonly #later: DelayedKeys<number>
+  /** Slots of the dialogs whose read is parked. */
+  readonly #parked = new Set<number>()
   readonly #batch: BatchPath
   readonly #idle: Array<() => void> = []
   readonly #pause: PortalPause
@@ -59,7 +62,9 @@ export class ReadScheduler {
     this.#gate = options.gate
     this.#readMethod = options.readMethod
     this.#maxPending = options.maxPendingDialogs
-    this.#dialogs = new DialogTable(options.rememberConfirmed ?? options.maxPendingDialogs, options.confirmedOf)
+    this.#tally = options.tally
+    const remember = options.rememberConfirmed ?? options.maxPendingDialogs
+    this.#dialogs = new DialogTable(remember, options.confirmedOf, options.tally)
     this.#now = options.now ?? Date.now
     this.#random = options.random ?? Math.random
     this.#retry = { ...DEFAULT_READ_RETRY, ...options.retry }
@@ -76,8 +81,8 @@ export class ReadScheduler {
       report: this.#report,
       retry: this.#retry,
       now: this.#now,
-      carryOut: (key, next, attempts) => this.#carryOut(key, next, attempts),
-      queueFirst: (key) => this.#queue.add(key, true),
+      carryOut: (slot, next, attempts) => this.#carryOut(slot, next, attempts),
+      queueFirst: (slot) => this.#queue.add(slot, true),
     }
   }
 
@@ -101,54 +106,52 @@ export class ReadScheduler {
     return this.#pause.error
   }
 
-  /** Whether a read for this dialog can be taken now (false only for a new dialog at the bound). */
+  /** Whether a read for this dialog can be taken now (false only for a new dialog at the portal's or the global bound). */
   canAccept(botId: number, dialogId: string): boolean {
-    return this.#dialogs.size < this.#maxPending || this.#dialogs.has(keyOf(botId, dialogId))
+    return this.#boundOfNew() === undefined || this.#dialogs.slotOf(botId, dialogId) >= 0
   }
 
   /** Whether this process tracks the dialog (a read pending, in flight, backing off or parked). */
   tracks(botId: number, dialogId: string): boolean {
-    return this.#dialogs.has(keyOf(botId, dialogId))
+    return this.#dialogs.slotOf(botId, dialogId) >= 0
   }
 
   /** The highest id confirmed for a dialog that is known to this process (0 when none). */
   confirmedId(botId: number, dialogId: string): number {
-    return this.#dialogs.confirmed(keyOf(botId, dialogId), botId, dialogId)
+    return this.#dialogs.confirmed(botId, dialogId)
   }
 
   /** Raises the dialog's watermark to `messageId` and schedules a read; false when refused at the bound. */
   request(req: ReadRequest): boolean {
     const { botId, dialogId, messageId } = req
-    const key = keyOf(botId, dialogId)
-    const known = this.#dialogs.get(key)
-    const mark = known?.mark ?? openWatermark(this.#dialogs.confirmed(key, botId, dialogId))
+    const dialogs = this.#dialogs
+    let slot = dialogs.slotOf(botId, dialogId)
+    const mark = slot >= 0 ? dialogs.mark(slot) : openWatermark(dialogs.confirmed(botId, dialogId))
     const step = requestRead(mark, messageId, req.receivedAt ?? this.#now())
     if (step.effect === 'stale') return true
-    let dialog = known
-    if (dialog === undefined) {
-      if (this.#dialogs.size >= this.#maxPending) {
-        this.#report.refused({ botId, dialogId, messageId }, this.#maxPending)
+    if (slot < 0) {
+      const bound = this.#boundOfNew()
+      if (bound !== undefined) {
+        this.#report.refused({ botId, dialogId, messageId }, bound)
         return false
       }
-      dialog = { botId, dialogId, mark, trace: undefined, sentTrace: undefined }
-      this.#dialogs.add(key, dialog)
-    }
-    dialog.mark = step.state
-    if (step.effect === 'raised') dialog.trace = req.trace
+      slot = dialogs.add(botId, dialogId, step.state)
+    } else dialogs.setMark(slot, step.state)
+    if (step.effect === 'raised') dialogs.setTrace(slot, req.trace)
     // A parked dialog's next message retries it at once; one backing off keeps waiting out its delay.
-    this.#parked.delete(key)
-    if (!this.#later.has(key)) this.#carryOut(key, step.next)
+    this.#parked.delete(slot)
+    if (!this.#later.has(slot)) this.#carryOut(slot, step.next)
     void this.#pump()
     return true
   }
 
   /** Queues every parked read again (a periodic sweep calls this); returns how many. */
   retryParked(): number {
-    const keys = [...this.#parked]
+    const slots = [...this.#parked]
     this.#parked.clear()
-    for (const key of keys) this.#queue.add(key)
-    if (keys.length > 0) void this.#pump()
-    return keys.length
+    for (const slot of slots) this.#queue.add(slot)
+    if (slots.length > 0) void this.#pump()
+    return slots.length
   }
 
   /**
@@ -173,22 +176,28 @@ export class ReadScheduler {
     this.#pace.close()
   }
 
+  /** The bound a new dialog would pass (the portal's, else the global one); undefined when it may be taken. */
+  #boundOfNew(): number | undefined {
+    if (this.#dialogs.size >= this.#maxPending) return this.#maxPending
+    return this.#tally?.full === true ? this.#tally.limit : undefined
+  }
+
   #isIdle(): boolean {
     return this.#sending === 0 && (this.#pause.error !== undefined || this.#dialogs.size === this.#parked.size)
   }
 
   /** Carries out a watermark decision: queue the dialog, wait, park it, or forget it and remember its watermark. */
-  #carryOut(key: string, next: Next, attempts = 0): void {
+  #carryOut(slot: number, next: Next, attempts = 0): void {
     if (next === 'queue' || next === 'front') {
       this.#pace.ready(this.#now(), this.#queue.size === 0)
-      this.#queue.add(key, next === 'front')
-    } else if (next === 'later') this.#later.add(key, backoffDelay(this.#retry, attempts - 1, this.#random))
-    else if (next === 'park') this.#parked.add(key)
-    else if (next === 'done') this.#dialogs.retire(key)
+      this.#queue.add(slot, next === 'front')
+    } else if (next === 'later') this.#later.add(slot, backoffDelay(this.#retry, attempts - 1, this.#random))
+    else if (next === 'park') this.#parked.add(slot)
+    else if (next === 'done') this.#dialogs.retire(slot)
   }
 
-  #queueAgain(keys: readonly string[]): void {
-    for (const key of keys) if (this.#dialogs.has(key)) this.#queue.add(key, true)
+  #queueAgain(slots: readonly number[]): void {
+    for (const slot of slots) if (this.#dialogs.isActive(slot)) this.#queue.add(slot, true)
     void this.#pump()
   }
 
@@ -205,8 +214,8 @@ export class ReadScheduler {
         }
         // While paused, one read at a time probes whether the configuration was fixed.
         const probe = this.#pause.takeProbe()
-        const keys = this.#queue.take(this.#batch.allowed && !probe ? BATCH_LIMIT : 1)
-        if (keys.length === 0) {
+        const slots = this.#queue.take(this.#batch.allowed && !probe ? BATCH_LIMIT : 1)
+        if (slots.length === 0) {
           slot.done({ unused: true })
           continue
         }
@@ -214,7 +223,7 @@ export class ReadScheduler {
         if (this.#queue.size > 0) this.#pace.backlogFrom(this.#now())
         // The slot is given back whatever happens in the send; nothing there may reject unobserved.
         this.#sending++
-        void sendSafely(this.#settle, keys).then((report) => {
+        void sendSafely(this.#settle, slots).then((report) => {
           this.#sending--
           slot.done(report)
           if (this.#isIdle()) for (const resolve of this.#idle.splice(0)) resolve()

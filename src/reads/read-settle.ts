@@ -7,7 +7,7 @@ import type { BitrixPort, RestOutcome } from '../bitrix/port.js'
 import type { BatchPath, BatchPathChange } from './batch-path.js'
 import { looksLikeBatchRefusal } from './batch-path.js'
 import { classifyError, type ErrorClass, isPortalWide } from './classify.js'
-import type { Dialog, DialogTable } from './dialog-table.js'
+import type { DialogTable } from './dialog-table.js'
 import { confirmRead, failRead, type Next, startRead } from './dialog-watermark.js'
 import type { SlotReport } from './portal-gate.js'
 import type { PortalPause } from './portal-pause.js'
@@ -27,25 +27,24 @@ export interface SettleContext {
   readonly report: ReadReporter
   readonly retry: ReadRetryOptions
   readonly now: () => number
-  /** Carries out a watermark decision for the dialog (queue, wait, park, forget). */
-  readonly carryOut: (key: string, next: Next, attempts?: number) => void
+  /** Carries out a watermark decision for the dialog in `slot` (queue, wait, park, forget). */
+  readonly carryOut: (slot: number, next: Next, attempts?: number) => void
   /** Puts the dialog first in the ready queue. */
-  readonly queueFirst: (key: string) => void
+  readonly queueFirst: (slot: number) => void
 }
 
 /** One dialog's part of a request being sent. */
 interface Sent {
-  readonly key: string
-  readonly dialog: Dialog
+  readonly slot: number
   readonly target: ReadTarget
   readonly messages: number
   readonly wholeDialog: boolean
 }
 
 /** `sendAndSettle` that never rejects: a failure is logged and the paused portal keeps its next probe. */
-export async function sendSafely(ctx: SettleContext, keys: readonly string[]): Promise<SlotReport> {
+export async function sendSafely(ctx: SettleContext, slots: readonly number[]): Promise<SlotReport> {
   try {
-    return await sendAndSettle(ctx, keys)
+    return await sendAndSettle(ctx, slots)
   } catch (err) {
     ctx.report.sendFailed(err)
     return {}
@@ -56,17 +55,17 @@ export async function sendSafely(ctx: SettleContext, keys: readonly string[]): P
 }
 
 /** Sends one request for the dialogs and settles each; resolves with what the gate should learn. */
-export async function sendAndSettle(ctx: SettleContext, keys: readonly string[]): Promise<SlotReport> {
+export async function sendAndSettle(ctx: SettleContext, slots: readonly number[]): Promise<SlotReport> {
   const started = ctx.now()
   const sent: Sent[] = []
-  for (const key of keys) {
-    const dialog = ctx.dialogs.get(key)
-    if (dialog === undefined) continue
-    const step = startRead(dialog.mark)
-    dialog.mark = step.state
-    dialog.sentTrace = dialog.trace
-    const target = { botId: dialog.botId, dialogId: dialog.dialogId, messageId: step.messageId }
-    sent.push({ key, dialog, target, messages: step.messages, wholeDialog: step.wholeDialog })
+  const { dialogs } = ctx
+  for (const slot of slots) {
+    if (!dialogs.isActive(slot)) continue
+    const step = startRead(dialogs.mark(slot))
+    dialogs.setMark(slot, step.state)
+    dialogs.traceSent(slot)
+    const target = dialogs.target(slot, step.messageId)
+    sent.push({ slot, target, messages: step.messages, wholeDialog: step.wholeDialog })
   }
   if (sent.length === 0) return { unused: true }
   const { outcomes, whole } = await sendReads(ctx.port, ctx.readMethod, sent)
@@ -92,9 +91,10 @@ export async function sendAndSettle(ctx: SettleContext, keys: readonly string[])
 
 /** A batch refused the method for every command: each read goes again alone, first, with nothing counted. */
 function resendAlone(ctx: SettleContext, s: Sent): undefined {
-  s.dialog.sentTrace = undefined
-  s.dialog.mark = failRead(s.dialog.mark, 'batch-refused', ctx.now(), ctx.retry).state
-  ctx.queueFirst(s.key)
+  const { dialogs } = ctx
+  dialogs.takeSentTrace(s.slot)
+  dialogs.setMark(s.slot, failRead(dialogs.mark(s.slot), 'batch-refused', ctx.now(), ctx.retry).state)
+  ctx.queueFirst(s.slot)
   return undefined
 }
 
@@ -105,29 +105,29 @@ function settle(
   outcome: RestOutcome,
   how: { durationMs: number; batch: boolean; wholeFailed: boolean },
 ): ErrorClass | undefined {
+  const { dialogs } = ctx
   const read: SettledRead = {
     target: s.target,
-    trace: s.dialog.sentTrace,
+    trace: dialogs.takeSentTrace(s.slot),
     durationMs: how.durationMs,
     batch: how.batch,
   }
-  s.dialog.sentTrace = undefined
   if (!how.batch) batchChanged(ctx, ctx.batch.singleAnswered(outcome), outcome)
   if (outcome.ok) {
-    const step = confirmRead(s.dialog.mark, ctx.now())
-    s.dialog.mark = step.state
+    const step = confirmRead(dialogs.mark(s.slot), ctx.now())
+    dialogs.setMark(s.slot, step.state)
     if (ctx.pause.error !== undefined) ctx.report.resumed(ctx.pause.resume())
     ctx.report.confirmed(read, { lagMs: step.lagMs, messages: step.messages }, outcome.result)
-    ctx.carryOut(s.key, step.next)
+    ctx.carryOut(s.slot, step.next)
     return undefined
   }
   const { error } = outcome
   const kind = classifyError(error)
-  const step = failRead(s.dialog.mark, kind, ctx.now(), ctx.retry)
-  s.dialog.mark = step.state
+  const step = failRead(dialogs.mark(s.slot), kind, ctx.now(), ctx.retry)
+  dialogs.setMark(s.slot, step.state)
   if (step.action === 'pause' && ctx.pause.pause(error)) ctx.report.paused(error, ctx.retry.probeIntervalMs)
   ctx.report.failed(read, step.action, kind, error, step.state.attempts)
-  ctx.carryOut(s.key, step.next, step.state.attempts)
+  ctx.carryOut(s.slot, step.next, step.state.attempts)
   // Only portal-wide signals slow the portal: a request that failed as a whole (an outage) on a dialog's first
   // failure; a dialog failing again, or alone inside a batch, waits out its own backoff.
   if (isPortalWide(kind)) return kind

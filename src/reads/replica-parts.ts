@@ -12,8 +12,8 @@ export interface ReplicaParts {
   budget(portalKey: string): SharedBudget
   /** The portal's per-dialog read leases. */
   leases(portalKey: string): DialogLeases
-  /** Every pending read in the shared store, whoever accepted it. */
-  pendingReads(): Promise<ReadRequest[]>
+  /** Every pending read in the shared store, whoever accepted it (with its portal's `member_id` in OAuth mode). */
+  pendingReads(): Promise<Array<ReadRequest & { readonly portal?: string }>>
   /** How often the pending reads are swept for takeover. */
   readonly takeoverIntervalMs: number
 }

@@ -11,10 +11,10 @@ import type { ReplicaParts } from './replica-parts.js'
 
 /** What the sweep reads and where it hands reads. */
 export interface TakeoverOptions {
-  /** Every pending read in the shared store, whoever wrote it. */
-  readonly pending: () => Promise<ReadRequest[]>
-  /** This replica's scheduler. */
-  readonly request: (read: ReadRequest) => boolean
+  /** Every pending read in the shared store, whoever wrote it (with its portal's `member_id` in OAuth mode). */
+  readonly pending: () => Promise<Array<ReadRequest & { readonly portal?: string }>>
+  /** Hands a read to this replica's scheduler of its portal; false when refused or the portal cannot be reached. */
+  readonly request: (read: ReadRequest & { readonly portal?: string }) => boolean | Promise<boolean>
   readonly intervalMs: number
   readonly log: Logger
   /** Told each read taken over (metrics). */
@@ -46,7 +46,7 @@ export class TakeoverSweep {
 
   /** One sweep; returns how many reads were taken over. Never throws (a store outage is logged once a minute). */
   async sweep(): Promise<number> {
-    let marks: ReadRequest[]
+    let marks: Array<ReadRequest & { readonly portal?: string }>
     try {
       marks = await this.#options.pending()
     } catch (err) {
@@ -57,10 +57,10 @@ export class TakeoverSweep {
     const current = new Map<string, number>()
     let taken = 0
     for (const mark of marks) {
-      const key = `${mark.botId}|${mark.dialogId}`
+      const key = `${mark.portal ?? ''}|${mark.botId}|${mark.dialogId}`
       current.set(key, mark.messageId)
       if (this.#previous.get(key) !== mark.messageId) continue
-      if (this.#options.request(mark)) {
+      if (await this.#request(mark)) {
         taken++
         this.#options.onTakeover?.()
       }
@@ -69,19 +69,37 @@ export class TakeoverSweep {
     if (taken > 0) this.#options.log.info({ reads: taken }, 'pending reads taken over from the shared store')
     return taken
   }
+
+  /** Hands one read over; a portal that cannot be reached now (store away) is tried again on the next sweep. */
+  async #request(mark: ReadRequest & { readonly portal?: string }): Promise<boolean> {
+    try {
+      return await this.#options.request(mark)
+    } catch (err) {
+      this.#options.log.debug({ err, portal: mark.portal }, 'takeover sweep: portal not reachable now')
+      return false
+    }
+  }
 }
 
-/** The sweep for one portal's scheduler when replicas share a store; undefined for a single process. */
+/** Where a taken-over read goes: the one portal's scheduler, or a function finding the scheduler of its portal. */
+export type TakeoverTarget =
+  | { request(read: ReadRequest): boolean }
+  | ((mark: ReadRequest & { readonly portal?: string }) => Promise<{ request(read: ReadRequest): boolean } | undefined>)
+
+/** The sweep when replicas share a store (for the one webhook portal, or an OAuth app's portals); undefined for one process. */
 export function takeoverSweep(
   replicas: ReplicaParts | undefined,
-  reads: { request(read: ReadRequest): boolean } | undefined,
+  reads: TakeoverTarget | undefined,
   log: Logger,
   onTakeover?: () => void,
 ): TakeoverSweep | undefined {
   if (replicas === undefined || reads === undefined) return undefined
   return new TakeoverSweep({
     pending: replicas.pendingReads,
-    request: (read) => reads.request(read),
+    request: async (read) => {
+      const target = typeof reads === 'function' ? await reads(read) : reads
+      return target?.request(read) ?? false
+    },
     intervalMs: replicas.takeoverIntervalMs,
     log: log.child({ mod: 'takeover' }),
     ...(onTakeover ? { onTakeover } : {}),

@@ -19,6 +19,7 @@ import {
   positiveInt,
 } from './lmdb-keys.js'
 import { SeenLog } from './lmdb-seen-log.js'
+import { PendingMarks } from './pending-marks.js'
 import { recordLocally } from './record-locally.js'
 import { type DialogMark, type EventRecord, type StateStore, StoreClosedError } from './state-store.js'
 
@@ -45,7 +46,7 @@ export class LmdbStore implements StateStore {
   readonly #metaDb: Database<number, string>
   readonly #tenantDb: Database<string, string>
   /** Mirror of the pending watermarks, so raising and clearing need no read of uncommitted data. */
-  readonly #pending = new Map<string, DialogMark>()
+  readonly #pending = new PendingMarks()
   /** Confirmed watermarks written but maybe not yet visible to reads. */
   readonly #confirmedWriting = new Map<string, number>()
   #open = true
@@ -84,41 +85,38 @@ export class LmdbStore implements StateStore {
 
   async savePending(mark: DialogMark): Promise<void> {
     this.#mustBeOpen()
-    const key = markKey(mark)
-    const current = this.#pending.get(key)
-    if (current !== undefined && current.messageId >= mark.messageId) {
+    const current = this.#pending.get(mark)
+    if (current !== undefined && current >= mark.messageId) {
       // A higher mark is stored or being stored: wait for every write so far, that one included.
       await this.#root.committed
       return
     }
-    const next: DialogMark = { ...mark }
-    this.#pending.set(key, next)
+    this.#pending.set(mark)
     try {
       await this.#pendingDb.put(markDbKey(mark), mark.messageId)
     } catch (err) {
-      // The mirror must not claim what the disk lacks; undo unless a later write has replaced this mark.
-      if (this.#pending.get(key) === next) this.#restore(key, current)
+      // The mirror must not claim what the disk lacks; undo unless a later (higher) write has replaced this mark.
+      if (this.#pending.get(mark) === mark.messageId) this.#pending.restore(mark, current)
       throw err
     }
   }
 
   async clearPending(mark: DialogMark): Promise<void> {
     if (!this.#open) return
-    const key = markKey(mark)
-    const current = this.#pending.get(key)
-    if (current === undefined || current.messageId > mark.messageId) return
-    this.#pending.delete(key)
+    const current = this.#pending.get(mark)
+    if (current === undefined || current > mark.messageId) return
+    this.#pending.delete(mark)
     try {
       await this.#pendingDb.remove(markDbKey(mark))
     } catch (err) {
       // Still on disk, so still pending in the mirror (unless a new mark was set meanwhile).
-      if (!this.#pending.has(key)) this.#restore(key, current)
+      if (this.#pending.get(mark) === undefined) this.#pending.restore(mark, current)
       throw err
     }
   }
 
   pendingReads(): DialogMark[] {
-    return [...this.#pending.values()]
+    return this.#pending.all()
   }
 
   async saveConfirmed(mark: DialogMark): Promise<void> {
@@ -161,11 +159,7 @@ export class LmdbStore implements StateStore {
   async removeTenant(memberId: string): Promise<void> {
     this.#mustBeOpen()
     const writes: Promise<unknown>[] = [this.#tenantDb.remove(memberId)]
-    for (const [key, mark] of this.#pending) {
-      if (mark.portal !== memberId) continue
-      this.#pending.delete(key)
-      writes.push(this.#pendingDb.remove(markDbKey(mark)))
-    }
+    for (const mark of this.#pending.removePortal(memberId)) writes.push(this.#pendingDb.remove(markDbKey(mark)))
     for (const key of this.#confirmedDb.getKeys({ start: [memberId], end: [`${memberId}\u0000`] })) {
       writes.push(this.#confirmedDb.remove(key))
     }
@@ -203,12 +197,6 @@ export class LmdbStore implements StateStore {
     await this.#root.close()
   }
 
-  /** Puts a mirror entry back as it was before a failed write. */
-  #restore(key: string, previous: DialogMark | undefined): void {
-    if (previous === undefined) this.#pending.delete(key)
-    else this.#pending.set(key, previous)
-  }
-
   /** Writes that an acknowledgement depends on must fail loudly once the store is closed. */
   #mustBeOpen(): void {
     if (!this.#open) throw new StoreClosedError()
@@ -219,8 +207,7 @@ export class LmdbStore implements StateStore {
       const dialog = dialogOf(key)
       const messageId = positiveInt(value)
       if (dialog === undefined || messageId === undefined) continue
-      const mark: DialogMark = { ...dialog, messageId }
-      this.#pending.set(markKey(mark), mark)
+      this.#pending.set({ ...dialog, messageId })
     }
     this.#seen.load()
     const confirmedCount = this.#confirmedDb.getCount()

@@ -1,5 +1,6 @@
 /** An in-memory `StateStore` for tests and for `STATE_STORE=memory` (nothing survives the process). */
 import { BoundedSet } from '../util/bounded.js'
+import { PendingMarks } from './pending-marks.js'
 import { recordLocally } from './record-locally.js'
 import { type DialogMark, type EventRecord, type StateStore, StoreClosedError } from './state-store.js'
 
@@ -10,7 +11,7 @@ const markKey = (mark: DialogMark): string => keyOf(mark.botId, mark.dialogId, m
 /** Keeps state in maps; `seenCapacity` bounds the remembered event keys. */
 export class MemoryStore implements StateStore {
   readonly kind = 'memory'
-  readonly #pending = new Map<string, DialogMark>()
+  readonly #pending = new PendingMarks()
   readonly #confirmed = new Map<string, number>()
   readonly #seen: BoundedSet<string>
   readonly #offsets = new Map<string, number>()
@@ -37,20 +38,18 @@ export class MemoryStore implements StateStore {
 
   async savePending(mark: DialogMark): Promise<void> {
     this.#mustBeOpen()
-    const key = markKey(mark)
-    const current = this.#pending.get(key)
-    if (current === undefined || current.messageId < mark.messageId) this.#pending.set(key, { ...mark })
+    const current = this.#pending.get(mark)
+    if (current === undefined || current < mark.messageId) this.#pending.set(mark)
   }
 
   async clearPending(mark: DialogMark): Promise<void> {
     if (!this.#open) return
-    const key = markKey(mark)
-    const current = this.#pending.get(key)
-    if (current !== undefined && current.messageId <= mark.messageId) this.#pending.delete(key)
+    const current = this.#pending.get(mark)
+    if (current !== undefined && current <= mark.messageId) this.#pending.delete(mark)
   }
 
   pendingReads(): DialogMark[] {
-    return [...this.#pending.values()]
+    return this.#pending.all()
   }
 
   async saveConfirmed(mark: DialogMark): Promise<void> {
@@ -79,7 +78,7 @@ export class MemoryStore implements StateStore {
   async removeTenant(memberId: string): Promise<void> {
     this.#mustBeOpen()
     this.#tenants.delete(memberId)
-    for (const [key, mark] of this.#pending) if (mark.portal === memberId) this.#pending.delete(key)
+    this.#pending.removePortal(memberId)
     const prefix = `${memberId}|`
     for (const key of this.#confirmed.keys()) if (key.startsWith(prefix)) this.#confirmed.delete(key)
   }

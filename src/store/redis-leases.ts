@@ -19,17 +19,20 @@ export interface RedisLeasesOptions {
   readonly maxWaitMs: number
   /** Told each claim's outcome (metrics). */
   readonly onLease?: (outcome: 'taken' | 'refused' | 'lost') => void
+  /** OAuth mode: the portal's `member_id`, scoping the lease and the watermarks as the store scopes them. */
+  readonly portal?: string
 }
 
 /** The smallest pause between two tries for a lease held elsewhere. */
 const RETRY_MIN_MS = 20
 
-/** The read leases of the dialogs of the portal named `portal` (undefined: keys not scoped by portal). */
+/** The read leases of one portal's dialogs (`options.portal` undefined: keys not scoped by portal). */
 export function redisLeases(store: RedisStore, options: RedisLeasesOptions): DialogLeases {
   const { client, keys } = store
   return {
     async claim(target: ReadTarget): Promise<ReadClaim> {
-      const dialog = { botId: target.botId, dialogId: target.dialogId }
+      const { portal } = options
+      const dialog = { ...(portal === undefined ? {} : { portal }), botId: target.botId, dialogId: target.dialogId }
       const giveUpAt = Date.now() + options.maxWaitMs
       for (;;) {
         const attempt = await acquireReadLease(client, keys, dialog, options.owner, options.ttlMs)

@@ -143,6 +143,13 @@ export class RedisStore implements StateStore {
     this.#mirror.tenants.set(memberId, sealed)
   }
 
+  async reloadTenant(memberId: string): Promise<void> {
+    this.#mustBeOpen()
+    const sealed = await this.#write(() => this.client.hget(this.keys.tenants, memberId))
+    if (sealed === null) this.#mirror.tenants.delete(memberId)
+    else this.#mirror.tenants.set(memberId, sealed)
+  }
+
   async removeTenant(memberId: string): Promise<void> {
     this.#mustBeOpen()
     await this.#write(() => removeScoped(this.client, this.keys, memberId))

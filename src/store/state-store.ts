@@ -93,6 +93,11 @@ export interface StateStore {
   saveTenant(memberId: string, sealed: string): Promise<void>
   /** Forgets a portal: its install record and every pending and confirmed watermark scoped by it. */
   removeTenant(memberId: string): Promise<void>
+  /**
+   * A shared store only: reads a portal's install record again, so `tenant()` answers what another replica stored
+   * (installed, reinstalled, forgotten); rejects with `StoreUnavailableError` when the store cannot be reached.
+   */
+  reloadTenant?(memberId: string): Promise<void>
 
   /** Resolves when every write issued so far is durable. */
   flushed(): Promise<void>

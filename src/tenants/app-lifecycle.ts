@@ -8,6 +8,7 @@
 import type { Logger } from 'pino'
 import { objectAt, optString } from '../events/coerce.js'
 import { parseAuth } from '../events/parse-event.js'
+import type { BotRegistrations } from './bot-registrations.js'
 import type { OAuthTenants } from './oauth-tenants.js'
 
 /** The bot every install registers (from configuration). */
@@ -24,15 +25,23 @@ export type AppEventOutcome = { readonly outcome: 'accepted' } | { readonly outc
 /** Handles an app event body; undefined when the body is not `ONAPPINSTALL` / `ONAPPUNINSTALL`. */
 export type AppEventHandler = (body: unknown) => Promise<AppEventOutcome> | undefined
 
-/** Builds the app event handler over the OAuth portals. */
+/**
+ * Builds the app event handler over the OAuth portals. A failed registration leaves the install in place and is
+ * retried by `registrations` (at once when the install is delivered again); the install still answers 200, since
+ * Bitrix24 would only deliver the same install again.
+ */
 export function appLifecycle(
-  tenants: Pick<OAuthTenants, 'attribute' | 'forget'>,
+  tenants: Pick<OAuthTenants, 'attribute' | 'forget' | 'restore'>,
   bot: InstallBot,
   log: Logger,
+  registrations: BotRegistrations,
 ): AppEventHandler {
   const install = async (auth: ReturnType<typeof parseAuth>): Promise<AppEventOutcome> => {
     const { entry, fresh } = await tenants.attribute(auth?.memberId, auth?.applicationToken, auth?.refreshToken)
-    if (!fresh) return { outcome: 'duplicate' }
+    if (!fresh) {
+      registrations.retryNow(entry.key)
+      return { outcome: 'duplicate' }
+    }
     if (bot.webhookUrl === undefined) {
       log.warn(
         { portal: entry.key },
@@ -47,9 +56,9 @@ export function appLifecycle(
       webhookUrl: bot.webhookUrl,
       properties: { name: bot.name },
     }
-    const answer = await entry.port.call({ method: 'imbot.v2.Bot.register', params: { fields } })
-    if (answer.ok) log.info({ portal: entry.key, code: bot.code }, 'app installed: bot registered')
-    else log.error({ portal: entry.key, code: answer.error.code }, 'app installed, but the bot could not be registered')
+    const call = { method: 'imbot.v2.Bot.register', params: { fields } }
+    // Each attempt uses the portal's current client (it may have been evicted from memory and reloaded meanwhile).
+    await registrations.register(entry.key, () => (tenants.restore(entry.key) ?? entry).port.call(call))
     return { outcome: 'accepted' }
   }
 
@@ -61,8 +70,9 @@ export function appLifecycle(
     const auth = parseAuth(objectAt(fields, 'auth'))
     if (name === 'ONAPPINSTALL') return install(auth)
     const memberId = auth?.memberId ?? ''
-    return tenants
-      .forget(memberId, auth?.applicationToken)
-      .then((forgotten): AppEventOutcome => ({ outcome: forgotten ? 'accepted' : 'duplicate' }))
+    return tenants.forget(memberId, auth?.applicationToken).then((forgotten): AppEventOutcome => {
+      if (forgotten) registrations.forget(memberId)
+      return { outcome: forgotten ? 'accepted' : 'duplicate' }
+    })
   }
 }

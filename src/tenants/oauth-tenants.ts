@@ -13,6 +13,7 @@ import type { BotEvent } from '../events/types.js'
 import { safeEqual } from '../events/verify.js'
 import type { BuildPortal, PortalConnection, PortalEntry, PortalRegistry } from '../reads/portal-registry.js'
 import type { StateStore } from '../store/state-store.js'
+import { type Live, LivePortals } from './live-portals.js'
 import { decodeTenant, encodeTenant, type TenantRecord, type TenantTokens } from './tenant-record.js'
 import type { TokenBox } from './token-box.js'
 import { verifiedRecord } from './verify-portal.js'
@@ -23,15 +24,26 @@ export interface OAuthTenantsOptions {
   readonly box: TokenBox
   /** The refresh grant at the configured OAuth server (the trusted answer). */
   readonly refresh: (refreshToken: string) => Promise<RefreshedGrant>
-  /** Builds a portal's client from a trusted record; `onTokens` is told of each token set it starts using. */
-  readonly connect: (record: TenantRecord, onTokens: (tokens: TenantTokens) => void) => PortalConnection
+  /**
+   * Builds a portal's client from a trusted record; `onTokens` is told of each token set it starts using, and
+   * `latest` answers the tokens a shared store holds now (another replica may have refreshed them).
+   */
+  readonly connect: (
+    record: TenantRecord,
+    onTokens: (tokens: TenantTokens) => void,
+    latest: () => Promise<TenantTokens | undefined>,
+  ) => PortalConnection
   readonly build: BuildPortal
   readonly log: Logger
   /**
-   * Most portals kept in memory (default 1000): beyond it the least recently used portal with no pending read is
-   * evicted, and reloaded from its stored record on its next event (no OAuth server call).
+   * A portal with nothing pending and no event this long is evicted from memory (default 5 minutes), and reloaded
+   * from its stored record on its next event (no OAuth server call); see `live-portals.ts`.
    */
+  readonly idleMs?: number
+  /** Most portals kept in memory whatever their idle time (default 10,000): a safety net, least recently used first. */
   readonly maxInMemory?: number
+  /** Milliseconds since the epoch, for idle times (default `Date.now`). */
+  readonly now?: () => number
 }
 
 /** The OAuth registry: `admit` before `forEvent`. */
@@ -49,14 +61,12 @@ export interface OAuthTenants extends PortalRegistry {
     presented: string | undefined,
     refreshToken: string | undefined,
   ): Promise<{ entry: PortalEntry; fresh: boolean }>
+  /** Marks the portal busy (an event in the pipeline) until the returned function runs: it is not evicted meanwhile. */
+  hold(entry: PortalEntry): () => void
+  /** Evicts the portals idle past their idle time with nothing pending or in flight; returns how many went. */
+  evictIdle(): number
   /** Forgets a portal whose stored application token `presented` matches (false when unknown); else 401. */
   forget(memberId: string, presented: string | undefined): Promise<boolean>
-}
-
-interface Live {
-  record: TenantRecord
-  entry: PortalEntry
-  connection: PortalConnection
 }
 
 /** The `member_id` an event names (the bot's tokens', else the envelope's). */
@@ -67,7 +77,12 @@ export function claimedPortal(event: BotEvent): string | undefined {
 /** Builds the OAuth portals over the state store. */
 export function oauthTenants(options: OAuthTenantsOptions): OAuthTenants {
   const { store, box, log } = options
-  const live = new Map<string, Live>()
+  const live = new LivePortals({
+    idleMs: options.idleMs ?? 300_000,
+    log,
+    ...(options.maxInMemory === undefined ? {} : { maxInMemory: options.maxInMemory }),
+    ...(options.now ? { now: options.now } : {}),
+  })
   const verifying = new Map<string, Promise<Live>>()
 
   const save = (record: TenantRecord): Promise<void> =>
@@ -79,23 +94,27 @@ export function oauthTenants(options: OAuthTenantsOptions): OAuthTenants {
     })
 
   const connect = (record: TenantRecord): Live => {
-    const known = live.get(record.memberId)
+    const known = live.use(record.memberId)
     if (known !== undefined && known.record.clientEndpoint === record.clientEndpoint) {
       known.record = record
       known.connection.update({ ...tokenAuth(record) })
       return known
     }
-    const connection = options.connect(record, (tokens) => {
-      // Only the tokens change: the rest (a reinstall's application token included) is the live record's.
-      const next = { ...created.record, ...tokens }
-      created.record = next
-      if (live.get(record.memberId) === created) void save(next)
+    const created = live.add(record.memberId, (now) => {
+      const connection = options.connect(
+        record,
+        (tokens) => {
+          // Only the tokens change: the rest (a reinstall's application token included) is the live record's.
+          const next = { ...created.record, ...tokens }
+          created.record = next
+          if (live.peek(record.memberId) === created) void save(next)
+        },
+        () => storedTokens(record.memberId),
+      )
+      const entry = options.build(record.memberId, connection.port)
+      return { record, entry, connection, lastActive: now, busy: 0 }
     })
-    const entry = options.build(record.memberId, connection.port)
-    const created: Live = { record, entry, connection }
-    live.set(record.memberId, created)
-    evict()
-    log.info({ portal: record.memberId, host: connection.port.portal }, 'OAuth portal connected')
+    log.info({ portal: record.memberId, host: created.connection.port.portal }, 'OAuth portal connected')
     return created
   }
 
@@ -115,26 +134,26 @@ export function oauthTenants(options: OAuthTenantsOptions): OAuthTenants {
     return record
   }
 
-  const maxInMemory = options.maxInMemory ?? 1000
-  /** Evicts least recently used idle portals beyond the bound (`live` is kept in use order). */
-  const evict = (): void => {
-    if (live.size <= maxInMemory) return
-    for (const [memberId, l] of live) {
-      if (live.size <= maxInMemory) return
-      if (l.entry.reads.pendingDialogs > 0 || l.entry.gate.snapshot().inFlight > 0) continue
-      live.delete(memberId)
-    }
+  /** Replicas: the portal's tokens as the shared store holds them now; undefined for a store of this process only. */
+  const storedTokens = async (memberId: string): Promise<TenantTokens | undefined> => {
+    if (store.reloadTenant === undefined) return undefined
+    await store.reloadTenant(memberId)
+    return stored(memberId)
   }
 
   const known = (memberId: string): Live | undefined => {
-    const l = live.get(memberId)
-    if (l !== undefined) {
-      live.delete(memberId)
-      live.set(memberId, l)
-      return l
-    }
+    const l = live.use(memberId)
+    if (l !== undefined) return l
     const record = stored(memberId)
     return record === undefined ? undefined : connect(record)
+  }
+
+  /** Replicas: the portal's record as another replica may have stored it (installed or reinstalled there). */
+  const reloaded = async (memberId: string, current: Live | undefined): Promise<Live | undefined> => {
+    await store.reloadTenant?.(memberId)
+    const record = stored(memberId)
+    if (record === undefined || record.applicationToken === current?.record.applicationToken) return current
+    return connect(record)
   }
 
   const verify = async (
@@ -170,7 +189,8 @@ export function oauthTenants(options: OAuthTenantsOptions): OAuthTenants {
     if (inFlight !== undefined) await inFlight.catch(() => {})
     // A verified portal's calls use only tokens the OAuth server issued (refreshed when they expire); an event's
     // own tokens are used once, to verify a portal that has no matching record.
-    const current = known(claimed)
+    let current = known(claimed)
+    if (!presentedMatches(current, presented) && store.reloadTenant) current = await reloaded(claimed, current)
     if (current !== undefined && presentedMatches(current, presented)) return { entry: current.entry, fresh: false }
     const run = verify(refreshToken, claimed, presented)
     verifying.set(claimed, run)
@@ -191,17 +211,19 @@ export function oauthTenants(options: OAuthTenantsOptions): OAuthTenants {
       const current = known(memberId)
       if (current === undefined) return false
       if (!presentedMatches(current, presented)) throw new HttpError('PORTAL_UNVERIFIED')
-      live.delete(memberId)
+      live.remove(memberId)
       await store.removeTenant(memberId)
       log.info({ portal: memberId }, 'OAuth portal forgotten: the app was uninstalled')
       return true
     },
     forEvent(event) {
       const claimed = claimedPortal(event)
-      return claimed === undefined ? undefined : live.get(claimed)?.entry
+      return claimed === undefined ? undefined : live.peek(claimed)?.entry
     },
-    entries: () => [...live.values()].map((l) => l.entry),
+    entries: () => live.entries(),
     restore: (memberId) => known(memberId)?.entry,
+    hold: (entry) => live.hold(entry),
+    evictIdle: () => live.evictIdle(),
   }
 }
 

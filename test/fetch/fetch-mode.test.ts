@@ -32,10 +32,10 @@ describe('fetch mode: imbot.v2.Event.get in, reads out (real SDK, HTTPS)', () =>
     )
     const service = await w.start()
     for (const s of sent) {
-      await vi.waitFor(() => expect(w.portal.readState(w.botId, s.dialogId).unread).toBe(0))
+      await vi.waitFor(() => expect(w.portal.readState(w.botId, s.dialogId).unread).toBe(0), { timeout: 10_000 })
     }
     // The next poll passes the offset past the page, and the portal drops the confirmed events.
-    await vi.waitFor(() => expect(w.portal.pendingEvents(w.botId)).toBe(0))
+    await vi.waitFor(() => expect(w.portal.pendingEvents(w.botId)).toBe(0), { timeout: 10_000 })
     const lastEventId = Math.max(...sent.map((s) => s.eventId ?? 0))
     expect(w.offsets.current).toBe(lastEventId + 1)
 
@@ -72,13 +72,14 @@ describe('fetch mode: imbot.v2.Event.get in, reads out (real SDK, HTTPS)', () =>
     const w = world
     const first = w.portal.userSends({ botId: w.botId, dialogId: '301' })
     await w.start()
-    await vi.waitFor(() => expect(w.portal.pendingEvents(w.botId)).toBe(0))
+    await vi.waitFor(() => expect(w.portal.pendingEvents(w.botId)).toBe(0), { timeout: 10_000 })
     // Several empty answers (nextOffset: 0) go by before the next message.
     const before = polledOffsets(w.portal).length
-    await vi.waitFor(() => expect(polledOffsets(w.portal).length).toBeGreaterThan(before + 2))
+    await vi.waitFor(() => expect(polledOffsets(w.portal).length).toBeGreaterThan(before + 2), { timeout: 10_000 })
     const second = w.portal.userSends({ botId: w.botId, dialogId: '301' })
-    await vi.waitFor(() =>
-      expect(w.portal.readState(w.botId, '301')).toEqual({ lastReadId: second.messageId, unread: 0 }),
+    await vi.waitFor(
+      () => expect(w.portal.readState(w.botId, '301')).toEqual({ lastReadId: second.messageId, unread: 0 }),
+      { timeout: 10_000 },
     )
     expect(nonDecreasing(polledOffsets(w.portal))).toBe(true)
     expect(nonDecreasing(w.offsets.history)).toBe(true)
@@ -143,7 +144,7 @@ describe.each(['memory', 'lmdb'] as const)('fetch mode across a restart, offset 
     }
     const first = await w.start({ handlers: [recorder(seenByFirst), hang] })
     for (const s of sent.filter((s) => s.eventId !== stuck)) {
-      await vi.waitFor(() => expect(w.portal.readState(w.botId, s.dialogId).unread).toBe(0))
+      await vi.waitFor(() => expect(w.portal.readState(w.botId, s.dialogId).unread).toBe(0), { timeout: 10_000 })
     }
     await first.close()
     // Everything below the stuck event is done; the stuck one and those after it are not confirmed to the portal.
@@ -152,8 +153,10 @@ describe.each(['memory', 'lmdb'] as const)('fetch mode across a restart, offset 
 
     const seenBySecond: number[] = []
     await w.start({ handlers: [recorder(seenBySecond)] })
-    await vi.waitFor(() => expect(w.portal.readState(w.botId, sent[2]?.dialogId ?? '').unread).toBe(0))
-    await vi.waitFor(() => expect(w.portal.pendingEvents(w.botId)).toBe(0))
+    await vi.waitFor(() => expect(w.portal.readState(w.botId, sent[2]?.dialogId ?? '').unread).toBe(0), {
+      timeout: 10_000,
+    })
+    await vi.waitFor(() => expect(w.portal.pendingEvents(w.botId)).toBe(0), { timeout: 10_000 })
     for (const s of sent)
       expect(w.portal.readState(w.botId, s.dialogId)).toEqual({ lastReadId: s.messageId, unread: 0 })
 
@@ -162,7 +165,7 @@ describe.each(['memory', 'lmdb'] as const)('fetch mode across a restart, offset 
     expect(new Set(seenByFirst).size).toBe(seenByFirst.length)
     if (offsetsIn === 'memory') expect(nonDecreasing(w.offsets.history)).toBe(true)
     expect(nonDecreasing(polledOffsets(w.portal))).toBe(true)
-    await vi.waitFor(async () => expect(await w.storedOffset()).toBe(Math.max(...ids) + 1))
+    await vi.waitFor(async () => expect(await w.storedOffset()).toBe(Math.max(...ids) + 1), { timeout: 10_000 })
     expect(w.portal.stats().regressions).toBe(0)
   })
 })

@@ -9,6 +9,7 @@ import type { Acceptance } from '../../src/intake/accept-event.js'
 import { EVENT_GET, FetchPoller, MORE_PAGES_GAP_MS } from '../../src/intake/fetch-poller.js'
 import { FetchProgress } from '../../src/intake/fetch-progress.js'
 import { PortalGate } from '../../src/reads/portal-gate.js'
+import type { OffsetStore } from '../../src/store/offset-store.js'
 import { fakePort, readOk } from '../support/fake-port.js'
 import { MemoryOffsetStore } from '../support/memory-offset-store.js'
 
@@ -39,6 +40,7 @@ function setup(
   answers: RestOutcome[],
   refuse: (eventId: number | undefined) => boolean = () => false,
   pollIntervalMs = 1,
+  store?: OffsetStore,
 ) {
   const port = fakePort()
   const answeredAt: number[] = []
@@ -49,7 +51,7 @@ function setup(
   }
   const offsets = new MemoryOffsetStore()
   // Every read counts as confirmed, so an event is done once the pipeline has processed it.
-  const progress = new FetchProgress({ store: offsets, confirmedId: () => Number.MAX_SAFE_INTEGER, log })
+  const progress = new FetchProgress({ store: store ?? offsets, confirmedId: () => Number.MAX_SAFE_INTEGER, log })
   const fed: number[] = []
   const accept = async (event: BotEvent | UnknownEvent): Promise<Acceptance> => {
     if (event.type === 'unknown') return { outcome: 'ignored', reason: 'unknown-event' }
@@ -86,6 +88,20 @@ describe('fetch poller', () => {
     expect(fed).toEqual([10, 11])
     expect(polls()[0]).toEqual({ botId: 456, limit: 10, botToken: 'fetch-token-unit-1234' })
     expect(offsets.current).toBe(12)
+  })
+
+  it('confirms to the portal only an offset the store has saved (the events below it leave the queue)', async () => {
+    const failing: OffsetStore = {
+      load: async () => undefined,
+      save: async () => {
+        throw new Error('the disk is full')
+      },
+    }
+    const { poller, fed, polls } = setup([page([queued(1, 11), queued(2, 12)], 3)], () => false, 1, failing)
+    poller.start()
+    await until(() => expect(polls().length).toBeGreaterThanOrEqual(3))
+    expect(fed).toEqual([1, 2])
+    for (const params of polls()) expect(params).not.toHaveProperty('offset')
   })
 
   it('skips a malformed event without holding back the offset', async () => {

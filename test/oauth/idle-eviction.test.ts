@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto'
 import pino from 'pino'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import type { RefreshedGrant } from '../../src/bitrix/oauth-server.js'
 import type { BotEvent } from '../../src/events/types.js'
 import { portalEntryBuilder } from '../../src/reads/portal-entry.js'
 import { MemoryStore } from '../../src/store/memory-store.js'
 import { oauthTenants } from '../../src/tenants/oauth-tenants.js'
 import { tokenBox } from '../../src/tenants/token-box.js'
-import { fakePort } from '../support/fake-port.js'
+import { type FakePort, fakePort, readOk } from '../support/fake-port.js'
 
 const log = pino({ level: 'silent' })
 const SETTINGS = {
@@ -51,33 +51,105 @@ function eventOf(memberId: string, applicationToken: string): BotEvent {
   } as unknown as BotEvent
 }
 
-describe('OAuth portals in memory', () => {
-  it('keeps at most its bound of a thousand portals in memory and reloads an evicted one from the store', async () => {
-    const store = new MemoryStore()
-    let refreshes = 0
-    const refresh = async (token: string): Promise<RefreshedGrant> => {
-      refreshes++
-      const memberId = token.replace(/^refresh-/, '')
-      return {
-        accessToken: randomBytes(8).toString('hex'),
-        refreshToken: randomBytes(8).toString('hex'),
-        expires: Math.floor(Date.now() / 1000) + 3600,
-        memberId,
-        clientEndpoint: `https://${memberId}.example.com/rest/`,
-      }
+const MINUTE = 60_000
+
+/** An OAuth registry over a memory store, a settable clock and fake ports; `refreshes` counts OAuth server calls. */
+function registry(options: { idleMs?: number; maxInMemory?: number } = {}) {
+  const store = new MemoryStore()
+  const clock = { now: Date.now() }
+  const ports = new Map<string, FakePort>()
+  const counts = { refreshes: 0 }
+  const refresh = async (token: string): Promise<RefreshedGrant> => {
+    counts.refreshes++
+    const memberId = token.replace(/^refresh-/, '')
+    return {
+      accessToken: randomBytes(8).toString('hex'),
+      refreshToken: randomBytes(8).toString('hex'),
+      expires: Math.floor(Date.now() / 1000) + 3600,
+      memberId,
+      clientEndpoint: `https://${memberId}.example.com/rest/`,
     }
-    const tenants = oauthTenants({
-      store,
-      box: tokenBox(randomBytes(32)),
-      refresh,
-      connect: () => ({ port: fakePort(), update: () => {} }),
-      build: portalEntryBuilder({ settings: SETTINGS, log, observers: [] }),
-      log,
-      maxInMemory: 100,
-    })
+  }
+  const tenants = oauthTenants({
+    store,
+    box: tokenBox(randomBytes(32)),
+    refresh,
+    connect: (record) => {
+      const port = fakePort()
+      ports.set(record.memberId, port)
+      return { port, update: () => {} }
+    },
+    build: portalEntryBuilder({ settings: SETTINGS, log, observers: [] }),
+    log,
+    now: () => clock.now,
+    ...options,
+  })
+  const inMemory = () => tenants.entries().map((e) => e.key)
+  return { store, clock, ports, counts, tenants, inMemory }
+}
+
+describe('OAuth portals in memory', () => {
+  it('evicts a portal idle for its idle time and reloads it from the store on its next event', async () => {
+    const { clock, counts, tenants, inMemory } = registry({ idleMs: 5 * MINUTE })
+    for (const id of ['p1', 'p2', 'p3']) await tenants.admit(eventOf(id, `app-${id}`))
+    clock.now += 4 * MINUTE
+    await tenants.admit(eventOf('p2', 'app-p2'))
+    expect(tenants.evictIdle()).toBe(0)
+
+    clock.now += MINUTE
+    // p1 and p3 have had no event for five minutes; p2 for one.
+    expect(tenants.evictIdle()).toBe(2)
+    expect(inMemory()).toEqual(['p2'])
+    expect(tenants.forEvent(eventOf('p1', 'app-p1'))).toBeUndefined()
+
+    // Its next event reloads p1 from its sealed record: no OAuth server call, a new entry.
+    await tenants.admit(eventOf('p1', 'app-p1'))
+    expect(counts.refreshes).toBe(3)
+    expect(tenants.forEvent(eventOf('p1', 'app-p1'))?.key).toBe('p1')
+    expect(inMemory()).toEqual(['p2', 'p1'])
+    clock.now += 5 * MINUTE
+    expect(tenants.evictIdle()).toBe(2)
+    expect(inMemory()).toEqual([])
+  })
+
+  it('never evicts a portal with a pending read or an event in the pipeline, however long idle', async () => {
+    const { clock, ports, tenants, inMemory } = registry({ idleMs: MINUTE })
+    for (const id of ['busy', 'reading', 'quiet']) await tenants.admit(eventOf(id, `app-${id}`))
+    const entryOf = (id: string) => tenants.forEvent(eventOf(id, `app-${id}`))
+    const busy = entryOf('busy')
+    const reading = entryOf('reading')
+    if (busy === undefined || reading === undefined) throw new Error('admitted')
+    const release = tenants.hold(busy)
+    // The portal fails the read once: the dialog waits out its backoff, pending with nothing in flight.
+    const port = ports.get('reading')
+    if (port === undefined) throw new Error('connected')
+    port.answer = () => ({ ok: false, error: { code: 'INTERNAL_SERVER_ERROR', status: 500, message: 'try again' } })
+    expect(reading.reads.request({ botId: 456, dialogId: '27', messageId: 9 })).toBe(true)
+    await vi.waitFor(() => expect(port.recorded).toHaveLength(1))
+    await vi.waitFor(() => expect(reading.gate.snapshot().inFlight).toBe(0))
+    expect(reading.reads.pendingDialogs).toBe(1)
+    port.answer = readOk
+
+    clock.now += 10 * MINUTE
+    expect(tenants.evictIdle()).toBe(1)
+    expect(inMemory()).toEqual(['reading', 'busy'])
+
+    // Once the event has left the pipeline and the read is confirmed, each is idle again from then on.
+    release()
+    await reading.reads.idle()
+    expect(reading.reads.pendingDialogs).toBe(0)
+    expect(tenants.evictIdle()).toBe(1)
+    expect(inMemory()).toEqual(['busy'])
+    clock.now += MINUTE
+    expect(tenants.evictIdle()).toBe(1)
+    expect(inMemory()).toEqual([])
+  })
+
+  it('keeps at most its safety bound in memory, whatever the idle time, and reloads an evicted one', async () => {
+    const { store, counts, tenants } = registry({ maxInMemory: 100, idleMs: 60 * MINUTE })
     const ids = Array.from({ length: 1000 }, (_, i) => `member${String(i).padStart(4, '0')}`)
     for (const id of ids) await tenants.admit(eventOf(id, `app-${id}`))
-    expect(refreshes).toBe(1000)
+    expect(counts.refreshes).toBe(1000)
     expect(tenants.entries().length).toBe(100)
     expect(store.tenantIds()).toHaveLength(1000)
 
@@ -85,7 +157,7 @@ describe('OAuth portals in memory', () => {
     const first = ids[0] ?? ''
     expect(tenants.forEvent(eventOf(first, `app-${first}`))).toBeUndefined()
     await tenants.admit(eventOf(first, `app-${first}`))
-    expect(refreshes).toBe(1000)
+    expect(counts.refreshes).toBe(1000)
     expect(tenants.forEvent(eventOf(first, `app-${first}`))?.key).toBe(first)
     expect(tenants.entries().length).toBe(100)
     // And a wrong application token for an evicted portal still needs the OAuth server's word.

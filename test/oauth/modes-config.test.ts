@@ -64,6 +64,27 @@ describe('config of the event, auth and read modes', () => {
     })
   })
 
+  it('reads the bounds of many portals (global pending dialogs, idle time) and reports bad ones together', () => {
+    const oauth = {
+      B24_CLIENT_ID: 'app.1',
+      B24_CLIENT_SECRET: 'shh-secret',
+      B24_EVENTS_SECRET: 'b'.repeat(16),
+      B24_TOKEN_KEY: 'c'.repeat(64),
+    }
+    expect(loadConfig(oauth)).toMatchObject({ maxPendingDialogsTotal: 1_000_000, portalIdleMs: 300_000 })
+    expect(loadConfig({ ...oauth, MAX_PENDING_DIALOGS_TOTAL: '5000', OAUTH_PORTAL_IDLE_MS: '60000' })).toMatchObject({
+      maxPendingDialogsTotal: 5000,
+      portalIdleMs: 60_000,
+    })
+    expect(
+      problems({ ...oauth, MAX_PENDING_DIALOGS_TOTAL: '0', OAUTH_PORTAL_IDLE_MS: '5m', MAX_PENDING_DIALOGS: '-1' }),
+    ).toEqual([
+      'MAX_PENDING_DIALOGS must be an integer from 1 to 10000000 (got "-1")',
+      'MAX_PENDING_DIALOGS_TOTAL must be an integer from 1 to 100000000 (got "0")',
+      'OAUTH_PORTAL_IDLE_MS must be an integer from 1000 to 86400000 (got "5m")',
+    ])
+  })
+
   it('explains what OAuth mode lacks, and that fetch mode needs webhook auth', () => {
     const found = problems({ B24_AUTH_MODE: 'oauth', B24_EVENT_MODE: 'fetch', B24_OAUTH_SERVER_ENDPOINT: 'http://x' })
     expect(found).toEqual([
@@ -90,5 +111,16 @@ describe('im.dialog.read in OAuth mode', () => {
     expect(found).toEqual([
       expect.stringContaining('B24_READ_METHOD=im.dialog.read cannot be used with B24_AUTH_MODE=oauth'),
     ])
+  })
+})
+
+describe('im.dialog.read in webhook auth', () => {
+  it('is refused at start in fetch mode, whose events carry no bot tokens to read with', () => {
+    const found = problems({ ...WEBHOOK_ENV, B24_EVENT_MODE: 'fetch', B24_READ_METHOD: 'im.dialog.read' })
+    expect(found).toEqual([expect.stringContaining('B24_READ_METHOD=im.dialog.read needs B24_EVENT_MODE=webhook')])
+  })
+
+  it('is accepted with webhook events, which bring the bot tokens', () => {
+    expect(problems({ ...WEBHOOK_ENV, B24_READ_METHOD: 'im.dialog.read' })).toEqual([])
   })
 })

@@ -32,4 +32,38 @@ describe('per-portal capacity (real SDK, HTTPS)', () => {
     await vi.waitFor(() => expect(a.portal.readState(a.bot.id, '27').unread).toBe(0), { timeout: 15_000 })
     expect(w.foreignTokens()).toBe(0)
   })
+
+  it('answers 503 to a new dialog on any portal once all portals together hold MAX_PENDING_DIALOGS_TOTAL', async () => {
+    world = await startOAuthWorld({ env: { MAX_PENDING_DIALOGS: '5', MAX_PENDING_DIALOGS_TOTAL: '2' } })
+    const w = world
+    const { a, b } = w
+    // Portal A is verified, then goes down with two dialogs pending: the global bound is full, A's own is not.
+    await a.portal.userSendsAndDeliver({ botId: a.bot.id, dialogId: '27' }, { url: w.eventsUrl })
+    await vi.waitFor(() => expect(a.portal.readState(a.bot.id, '27').unread).toBe(0))
+    a.portal.setDown(true)
+    for (const dialogId of ['27', '28']) {
+      const sent = await a.portal.userSendsAndDeliver({ botId: a.bot.id, dialogId }, { url: w.eventsUrl })
+      expect(sent.delivery.status).toBe(200)
+    }
+    // Portal B has nothing pending, yet its new dialog is refused: all portals' pending dialogs are at the bound.
+    const refused = await b.portal.userSendsAndDeliver({ botId: b.bot.id, dialogId: '31' }, { url: w.eventsUrl })
+    expect(refused.delivery.status).toBe(503)
+    expect(JSON.parse(refused.delivery.body)).toMatchObject({ error: 'OVERLOADED' })
+    // A pending dialog still takes newer messages (the bound is on dialogs, not messages).
+    const more = await a.portal.userSendsAndDeliver({ botId: a.bot.id, dialogId: '28' }, { url: w.eventsUrl })
+    expect(more.delivery.status).toBe(200)
+
+    a.portal.setDown(false)
+    await vi.waitFor(
+      () => {
+        for (const dialogId of ['27', '28']) expect(a.portal.readState(a.bot.id, dialogId).unread).toBe(0)
+      },
+      { timeout: 15_000 },
+    )
+    // The refused event left no dedupe key behind: Bitrix24's redelivery is accepted, not called a duplicate.
+    const again = await b.portal.deliver(refused.event, w.eventsUrl)
+    expect(JSON.parse(again.body)).toEqual({ ok: true, outcome: 'accepted' })
+    await vi.waitFor(() => expect(b.portal.readState(b.bot.id, '31').unread).toBe(0))
+    expect(w.foreignTokens()).toBe(0)
+  })
 })

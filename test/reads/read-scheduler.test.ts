@@ -431,6 +431,26 @@ describe('read scheduler', () => {
     expect(sentIds(port).map(([d]) => d)).toEqual(['first', 'second', 'third', 'first'])
   })
 
+  it("gives a read dialog's slot to the next new dialog without mixing their ids, traces or watermarks", async () => {
+    const { port, reads, logs } = setup()
+    reads.request({ botId: 1, dialogId: 'first', messageId: 5, trace: { reqId: 'req-a' } })
+    await reads.idle()
+    reads.request({ botId: 1, dialogId: 'second', messageId: 3, trace: { reqId: 'req-b' } })
+    reads.request({ botId: 1, dialogId: 'first', messageId: 4 })
+    await reads.idle()
+    expect(reads.pendingDialogs).toBe(0)
+    expect(sentIds(port)).toEqual([
+      ['first', 5],
+      ['second', 3],
+    ])
+    expect([reads.confirmedId(1, 'first'), reads.confirmedId(1, 'second')]).toEqual([5, 3])
+    const read = logs.lines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'message read')
+    expect(read.map((l) => [l.dialogId, l.messageId, l.reqId])).toEqual([
+      ['first', 5, 'req-a'],
+      ['second', 3, 'req-b'],
+    ])
+  })
+
   it("logs a read with the ids of the event that set the dialog's highest id", async () => {
     const { port, reads, logs } = setup()
     port.hold()

@@ -1,7 +1,8 @@
 /**
  * Simulated portals (one certificate, as one CA file) with the same OAuth app's bot installed on each, one OAuth
  * server that knows every portal's grants (as Bitrix24's does), and the service in OAuth mode serving them all
- * through one events URL. `restart()` starts a new service over the same state directory (LMDB).
+ * through one events URL. `restart()` starts a new service over the same state directory (LMDB). With `portalHost`
+ * every portal is served by one HTTPS server (see the simulator's `startPortalHost`), so a test can open a thousand.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -10,10 +11,11 @@ import {
   generateTlsMaterial,
   type OAuthServer,
   type Portal,
+  type PortalHost,
   type SimBot,
   startOAuthServer,
   startPortal,
-  type TlsMaterial,
+  startPortalHost,
 } from '@b24-autoread/portal-sim'
 import type { Middleware } from '../../src/pipeline/compose.js'
 import type { EventContext } from '../../src/pipeline/context.js'
@@ -48,10 +50,14 @@ export interface OAuthWorld {
   readonly eventsUrl: string
   /** Installs the app's bot on one more portal. */
   addPortal(label: string): Promise<InstalledPortal>
+  /** Opens one more portal sharing the OAuth server, with nothing installed; the world closes it. */
+  openPortal(): Promise<Portal>
   /** Closes the service and starts a new one over the same state (portals and OAuth server keep running). */
   restart(env?: Readonly<Record<string, string>>): Promise<void>
   /** Moves the portals' and the OAuth server's clock forward (tokens expire; the service's clock is untouched). */
   advance(ms: number): void
+  /** Moves the service's clock forward (idle times, gates); the portals' clock is untouched. */
+  advanceService(ms: number): void
   /** Every portal's count of tokens of another portal presented to it (must be 0). */
   foreignTokens(): number
   close(): Promise<void>
@@ -62,15 +68,15 @@ export interface OAuthWorldOptions {
   readonly handlers?: readonly Middleware<EventContext>[]
   readonly portals?: number
   readonly env?: Readonly<Record<string, string>>
+  /** Serve every portal from one HTTPS server, each under its own path (cheap enough for a thousand portals). */
+  readonly portalHost?: boolean
 }
 
-async function install(
-  tls: TlsMaterial,
-  oauth: OAuthServer,
-  label: string,
-  clock: () => number,
-): Promise<InstalledPortal> {
-  const portal = await startPortal({ tls, oauthTokens: oauth.tokens, clock })
+/** Opens a portal sharing `oauth`'s grants: on `host` when given, else on a server of its own. */
+type OpenPortal = () => Promise<Portal>
+
+async function install(open: OpenPortal, label: string, clock: () => number): Promise<InstalledPortal> {
+  const portal = await open()
   const bot = portal.addBot({ code: 'autoread', clientId: APP.clientId, eventMode: 'webhook', webhookUrl: 'x' })
   const refreshToken = `refresh-${label}-${bot.accessToken.slice(0, 8)}`
   portal.addOAuthToken({
@@ -92,9 +98,20 @@ export async function startOAuthWorld(options: OAuthWorldOptions = {}): Promise<
   writeFileSync(caFile, tls.cert)
   let offsetMs = 0
   const clock = () => Date.now() + offsetMs
+  let serviceOffsetMs = 0
+  const serviceClock = () => Date.now() + serviceOffsetMs
   const oauth = await startOAuthServer({ tls, clock })
+  const host: PortalHost | undefined = options.portalHost ? await startPortalHost({ tls }) : undefined
+  const opened: Portal[] = []
+  const open: OpenPortal = async () => {
+    const portal = host
+      ? await host.addPortal({ oauthTokens: oauth.tokens, clock })
+      : await startPortal({ tls, oauthTokens: oauth.tokens, clock })
+    opened.push(portal)
+    return portal
+  }
   const all: InstalledPortal[] = []
-  for (let i = 0; i < Math.max(2, options.portals ?? 2); i++) all.push(await install(tls, oauth, `p${i}`, clock))
+  for (let i = 0; i < Math.max(2, options.portals ?? 2); i++) all.push(await install(open, `p${i}`, clock))
   const sink = memoryLogLines()
   const baseEnv = {
     PORT: '0',
@@ -114,6 +131,7 @@ export async function startOAuthWorld(options: OAuthWorldOptions = {}): Promise<
     startService({
       env: { ...baseEnv, ...env },
       logDestination: sink,
+      clock: serviceClock,
       ...(options.handlers ? { handlers: options.handlers } : {}),
     })
   let service = await start()
@@ -132,7 +150,7 @@ export async function startOAuthWorld(options: OAuthWorldOptions = {}): Promise<
       return `${service.url}/bitrix24/events/${APP.eventsSecret}`
     },
     async addPortal(label) {
-      const added = await install(tls, oauth, label, clock)
+      const added = await install(open, label, clock)
       all.push(added)
       return added
     },
@@ -140,13 +158,18 @@ export async function startOAuthWorld(options: OAuthWorldOptions = {}): Promise<
       await service.close()
       service = await start(env)
     },
+    openPortal: open,
     advance(ms) {
       offsetMs += ms
+    },
+    advanceService(ms) {
+      serviceOffsetMs += ms
     },
     foreignTokens: () => all.reduce((n, p) => n + p.portal.stats().foreignTokens, 0),
     async close() {
       await service.close()
-      for (const p of all) await p.portal.close()
+      for (const portal of opened) await portal.close()
+      await host?.close()
       await oauth.close()
       rmSync(dir, { recursive: true, force: true })
     },

@@ -21,6 +21,7 @@ describe('legacy v1 ONIMBOTMESSAGEADD', () => {
             memberId: 'bac1cd5c8940947a75e0d71b1a84e348',
             expires: 1772093963,
           }),
+          v1: true,
         },
         ts: 1771928985,
         portal: {

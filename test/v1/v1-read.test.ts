@@ -39,19 +39,15 @@ describe('legacy v1 bots end to end (real SDK, HTTPS)', () => {
     expect((await post(w, FIXTURE)).body).toEqual({ ok: true, outcome: 'duplicate' })
   })
 
-  it('reads the fixture message with im.dialog.read when B24_READ_METHOD says so', async () => {
+  it("refuses the fixture with im.dialog.read: its bot tokens name the docs' portal, not this one (403)", async () => {
     world = await startWorld({
       env: { B24_BOT_ID: '567', B24_APPLICATION_TOKEN: FIXTURE_APP_TOKEN, B24_READ_METHOD: 'im.dialog.read' },
     })
     const w = world
-    expect((await post(w, FIXTURE)).status).toBe(200)
-    await vi.waitFor(() => expect(requestsOf(w, 'im.dialog.read')).toHaveLength(1))
-    expect(requestsOf(w, 'im.dialog.read')[0]?.body).toEqual({ DIALOG_ID: '27', MESSAGE_ID: 84331 })
-    expect(requestsOf(w, 'imbot.v2.Chat.Message.read')).toHaveLength(0)
-    // The webhook's user has no dialog with user 27 on the simulated portal: `false` is a refusal, not a read.
-    await vi.waitFor(() => expect(w.printed()).toContain('read dropped'))
-    const dropped = w.logs.map((l) => JSON.parse(l)).find((l) => l.msg?.startsWith('read dropped'))
-    expect(dropped).toMatchObject({ code: 'ACCESS_DENIED', dialogId: '27', messageId: 84331 })
+    const answer = await post(w, FIXTURE)
+    expect(answer).toMatchObject({ status: 403, body: { ok: false, error: 'BOT_ENDPOINT_MISMATCH' } })
+    expect(requestsOf(w, 'im.dialog.read')).toHaveLength(0)
+    expect(w.printed()).not.toContain('0b02a0690000071b0008440001b0007a16b39202c2490f015')
   })
 
   it('marks a v1 message read on the portal through v2, the bot being picked out of several', async () => {
@@ -68,26 +64,6 @@ describe('legacy v1 bots end to end (real SDK, HTTPS)', () => {
     const both = { ...event, data: { ...event.data, BOT: { '9999': other, ...event.data.BOT } } }
     expect((await post(w, phpHttpBuildQuery(both))).status).toBe(200)
     await vi.waitFor(() => expect(w.portal.readState(w.botId, '27')).toEqual({ lastReadId: sent.messageId, unread: 0 }))
-  })
-
-  it('marks a v1 group message read as the webhook user with im.dialog.read', async () => {
-    world = await startWorld({ env: { B24_READ_METHOD: 'im.dialog.read' } })
-    const w = world
-    const user = w.portal.webhookUserId
-    w.portal.userSends({ botId: w.botId, dialogId: 'chat9', authorId: user })
-    const sent = w.portal.userSends({ botId: w.botId, dialogId: 'chat9', authorId: 42 })
-    const event = v1MessageAddEvent({
-      botId: w.botId,
-      dialogId: 'chat9',
-      messageId: sent.messageId,
-      authorId: 42,
-      applicationToken: TEST_SECRETS.applicationToken,
-    })
-    expect((await post(w, phpHttpBuildQuery(event))).status).toBe(200)
-    await vi.waitFor(() => expect(w.portal.readState(user, 'chat9')).toEqual({ lastReadId: sent.messageId, unread: 0 }))
-    // im.dialog.read acts as the webhook's user: the bot's own read mark is untouched.
-    expect(w.portal.readState(w.botId, 'chat9').unread).toBe(2)
-    expect(w.printed()).not.toContain(TEST_SECRETS.botToken)
   })
 
   it('rejects a v1 body without its message id (400) and ignores other v1 events', async () => {

@@ -14,6 +14,8 @@ export interface RestRoute {
 export interface AuthConfig {
   webhookUserId: number
   webhookSecret: string
+  /** Further incoming webhooks of the same user (a portal may have several; each has its own secret). */
+  extraWebhookSecrets: Set<string>
   tokens: OAuthTokens
   nowS: () => number
   /** This portal's `member_id`: a token granted for another portal is counted and refused. */
@@ -51,7 +53,9 @@ const sameSecret = (a: string, b: string): boolean =>
 export function authenticate(route: RestRoute, authParam: unknown, config: AuthConfig): AuthContext {
   if (route.hook) {
     const userOk = route.hook.userId === String(config.webhookUserId)
-    if (!userOk || !sameSecret(route.hook.secret, config.webhookSecret)) fail('NO_AUTH_FOUND')
+    const { secret } = route.hook
+    const known = sameSecret(secret, config.webhookSecret) || config.extraWebhookSecrets.has(secret)
+    if (!userOk || !known) fail('NO_AUTH_FOUND')
     return { kind: 'webhook', userId: config.webhookUserId }
   }
   const grant = config.tokens.lookup(stringParam(authParam) ?? '') ?? fail('NO_AUTH_FOUND')

@@ -38,6 +38,7 @@ import {
   userDeletes,
   userSends,
 } from './user-actions.js'
+import { type V1UserSendsResult, type V1UserSendsSpec, v1UserSends } from './v1-actions.js'
 import { World } from './world.js'
 
 /** A running simulated Bitrix24 portal. */
@@ -53,6 +54,11 @@ export interface Portal {
   memberId: string
   webhookUserId: number
   webhookSecret: string
+  /**
+   * Adds another incoming webhook of the same user (as an administrator can) and returns its URL; the requests made
+   * through it are told apart by their `path`, e.g. to see which of several service processes called.
+   */
+  addIncomingWebhook(): string
   /** Every HTTP request received, in arrival order (live array). */
   requests: RecordedRequest[]
   /** Every method invocation, direct or inside a batch (live array). */
@@ -80,6 +86,10 @@ export interface Portal {
     spec: UserSendsSpec,
     options?: DeliverOptions & { url?: string },
   ): Promise<UserSendsResult & { delivery: DeliveryResult }>
+  /** A user writes to a v1 bot: the legacy `ONIMBOTMESSAGEADD`, with a grant acting as the bot in `data[BOT][<id>]`. */
+  v1UserSends(spec: V1UserSendsSpec): V1UserSendsResult
+  /** One person writes to another (no bot involved): a conversation only `im.dialog.read` as `to` could mark. */
+  personSends(spec: { from: number; to: number; text?: string }): { messageId: number; chatId: number }
   /** A user adds the bot to a group chat; returns `ONIMBOTV2JOINCHAT`. */
   botJoins(spec: { botId: number; dialogId: string; userId?: number }): {
     chatId: number
@@ -94,6 +104,8 @@ export interface Portal {
   deliver(event: object, url: string, options?: DeliverOptions): Promise<DeliveryResult>
   /** What `readerId` (a bot, or a user) has read in `dialogId` as that reader sees it. */
   readState(readerId: number, dialogId: string): { lastReadId: number; unread: number }
+  /** The texts `authorId` posted in `dialogId` (as `authorId` sees the dialog), oldest first. */
+  textsBy(authorId: number, dialogId: string): string[]
   /** Fetch-mode events queued and not yet confirmed for a bot. */
   pendingEvents(botId: number): number
   /** Counters since start or the last `reset()`. */
@@ -109,13 +121,46 @@ export interface Portal {
   close(): Promise<void>
 }
 
+/** Where a portal is served: its own HTTPS server, or a path on a server shared with others (`portal-host.ts`). */
+export interface PortalSite {
+  /** The portal's base URL (`https://127.0.0.1:PORT`, or with a path on a shared server). */
+  readonly url: string
+  /** `host:port`, as `auth.domain` in events. */
+  readonly domain: string
+  setDown(down: boolean): void
+  close(): Promise<void>
+}
+
+/** Serves a portal's request handler (paths from `/`); `onDropped` is told of each connection dropped while down. */
+export type ListenPortal = (
+  route: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+  onDropped: () => void,
+) => Promise<PortalSite>
+
 /** Starts a simulated Bitrix24 portal on HTTPS (127.0.0.1, a free port by default). */
 export async function startPortal(options: PortalOptions = {}): Promise<Portal> {
-  const clock = options.clock ?? Date.now
   const tls = options.tls ?? (await generateTlsMaterial())
+  const host = options.host ?? '127.0.0.1'
+  return openPortal(options, tls.cert, async (route, onDropped) => {
+    const server = await listenHttps(tls, host, options.port ?? 0, route, onDropped)
+    return {
+      url: `https://${host}:${server.port}`,
+      domain: `${host}:${server.port}`,
+      setDown: (down) => server.setDown(down),
+      close: () => server.close(),
+    }
+  })
+}
+
+/** Opens a portal wherever `listen` serves it (`caPem`: the certificate served there); see `startPortalHost`. */
+export async function openPortal(
+  options: Omit<PortalOptions, 'tls' | 'host' | 'port'>,
+  caPem: string,
+  listen: ListenPortal,
+): Promise<Portal> {
+  const clock = options.clock ?? Date.now
   const webhookUserId = options.webhookUserId ?? 1
   const webhookSecret = options.webhookSecret ?? randomBytes(8).toString('hex')
-  const host = options.host ?? '127.0.0.1'
   const env: PortalEnv = {
     url: '',
     domain: '',
@@ -146,6 +191,7 @@ export async function startPortal(options: PortalOptions = {}): Promise<Portal> 
     authConfig: {
       webhookUserId,
       webhookSecret,
+      extraWebhookSecrets: new Set<string>(),
       tokens,
       nowS,
       memberId: env.memberId,
@@ -170,22 +216,27 @@ export async function startPortal(options: PortalOptions = {}): Promise<Portal> 
     sendJson(res, 404, { error: 'NOT_FOUND', error_description: 'Not found' })
   }
   const dropped: number[] = []
-  const server = await listenHttps(tls, host, options.port ?? 0, route, () => {
+  const server = await listen(route, () => {
     engine.counters.droppedConnections += 1
     dropped.push(Date.now())
   })
-  env.url = `https://${host}:${server.port}`
-  env.domain = `${host}:${server.port}`
+  env.url = server.url
+  env.domain = server.domain
   const actions = { world, queues, env }
 
   const portal: Portal = {
     url: env.url,
     webhookUrl: `${env.url}/rest/${webhookUserId}/${webhookSecret}/`,
-    caPem: tls.cert,
+    caPem,
     domain: env.domain,
     memberId: env.memberId,
     webhookUserId,
     webhookSecret,
+    addIncomingWebhook() {
+      const secret = randomBytes(8).toString('hex')
+      restDeps.authConfig.extraWebhookSecrets.add(secret)
+      return `${env.url}/rest/${webhookUserId}/${secret}/`
+    },
     requests,
     calls: engine.calls,
     regressionLog: ledger.regressions,
@@ -221,6 +272,14 @@ export async function startPortal(options: PortalOptions = {}): Promise<Portal> 
       if (!url) throw new Error(`portal: bot ${spec.botId} has no webhookUrl`)
       return { ...sent, delivery: await deliverEvent(sent.event, url, deliverOptions) }
     },
+    v1UserSends: (spec) => v1UserSends(actions, tokens, spec, nowS()),
+    personSends(spec) {
+      world.ensureUser(spec.from)
+      world.ensureUser(spec.to)
+      const chat = world.privateChat(spec.from, spec.to)
+      const message = world.addMessage(chat, spec.from, spec.text ?? 'Hi', new Date().toISOString())
+      return { messageId: message.id, chatId: chat.id }
+    },
     botJoins: (spec) => botJoins(actions, spec),
     botLeaves: (spec) => botLeaves(actions, spec),
     userDeletes: (spec) => userDeletes(actions, spec),
@@ -230,6 +289,10 @@ export async function startPortal(options: PortalOptions = {}): Promise<Portal> 
       if (!chat) return { lastReadId: 0, unread: 0 }
       return { lastReadId: world.lastRead(readerId, chat.id), unread: world.unread(readerId, chat) }
     },
+    textsBy(authorId, dialogId) {
+      const chat = world.resolveDialog(authorId, dialogId)
+      return chat ? chat.messages.filter((m) => m.authorId === authorId).map((m) => m.text) : []
+    },
     pendingEvents: (botId) => queues.pending(botId),
     stats() {
       const c = engine.counters
@@ -238,6 +301,7 @@ export async function startPortal(options: PortalOptions = {}): Promise<Portal> 
         byMethod: { ...c.byMethod },
         faults: { ...c.faults },
         reads: ledger.reads,
+        humanDialogReads: ledger.humanDialogReads,
         duplicateReads: ledger.duplicateReads,
         regressions: ledger.regressions.length,
         overlappingReads: restDeps.overlap.overlapping,

@@ -5,6 +5,8 @@ export class ReadLedger {
   readonly #confirmed = new Map<string, number>()
   reads = 0
   duplicateReads = 0
+  /** `im.dialog.read` calls that marked a human user's own conversation (the caller was a person, not a bot). */
+  humanDialogReads = 0
   readonly regressions: RegressionRecord[] = []
 
   /** Records a successful read of `chatId` up to `upTo` (`explicitId` when the caller named a message). */
@@ -35,6 +37,7 @@ export class ReadLedger {
   resetCounters(): void {
     this.reads = 0
     this.duplicateReads = 0
+    this.humanDialogReads = 0
     this.regressions.length = 0
   }
 }

@@ -84,6 +84,8 @@ export async function handleRest(
         return answerError(new RestError('QUERY_LIMIT_EXCEEDED'))
       case '429-operating':
         return answerError(new RestError('OPERATION_TIME_LIMIT'))
+      case 'refuse':
+        return answerError(new RestError(fault.code))
       case '502-html':
         record.status = 502
         return sendHtml(res, 502, BAD_GATEWAY_HTML)

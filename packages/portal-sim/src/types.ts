@@ -1,4 +1,5 @@
 import type { OAuthTokens } from './oauth-tokens.js'
+import type { RestErrorCode } from './rest-error.js'
 import type { TlsMaterial } from './tls.js'
 
 /** Parameters of one REST call after parsing (JSON body, form body or a batch command's query string). */
@@ -45,7 +46,7 @@ export interface PortalOptions {
 }
 
 /** The fault kinds `portal.inject` can serve. */
-export type FaultKind = '500' | '502-html' | '503' | '429-operating' | 'slow' | 'drop' | 'drop-after'
+export type FaultKind = '500' | '502-html' | '503' | '429-operating' | 'slow' | 'drop' | 'drop-after' | 'refuse'
 
 /** A fault to serve to the next `times` matching requests. */
 export interface FaultSpec {
@@ -55,6 +56,8 @@ export interface FaultSpec {
   method?: string
   /** For `slow`: how long to wait before answering normally (default 1000 ms). */
   delayMs?: number
+  /** For `refuse`: the documented error to answer with (default `ACCESS_DENIED`), e.g. `BOT_LIMIT_EXCEEDED`. */
+  code?: RestErrorCode
 }
 
 /** One batch command as recorded. */
@@ -120,8 +123,10 @@ export interface PortalStats {
   droppedConnections: number
   /** REST calls authorised with an access token granted for another portal. Must stay 0. */
   foreignTokens: number
-  /** Successful `imbot.v2.Chat.Message.read` calls. */
+  /** Successful bot reads: `imbot.v2.Chat.Message.read`, and `im.dialog.read` called with a bot's own token. */
   reads: number
+  /** Successful `im.dialog.read` calls as a person (e.g. the webhook's user): their own conversation was marked. */
+  humanDialogReads: number
   /** Successful reads that marked nothing new. */
   duplicateReads: number
   /** Successful reads with a messageId below one already confirmed for that bot and dialog. Must stay 0. */

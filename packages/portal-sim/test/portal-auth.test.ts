@@ -29,6 +29,16 @@ describe('portal authentication and routing', () => {
     expect(portal.stats().rejected401).toBe(2)
   })
 
+  it('serves a further incoming webhook of the same user under its own secret, told apart by path', async () => {
+    const second = portal.addIncomingWebhook()
+    expect(second).not.toBe(portal.webhookUrl)
+    const res = await postJson(`${second}imbot.v2.Revision.get`, {}, { ca: portal.caPem })
+    expect(res.status).toBe(200)
+    expect(portal.requests.at(-1)?.path).toBe(`${new URL(second).pathname}imbot.v2.Revision.get`)
+    const made = await postJson(`${portal.url}/rest/1/made-up-secret/imbot.v2.Revision.get`, {}, { ca: portal.caPem })
+    expect(made.status).toBe(401)
+  })
+
   it('accepts an OAuth token in the body, in the query, and on the /rest// path', async () => {
     portal.addOAuthToken({ accessToken: 'at', clientId: 'app', expiresAt: nowS() + 3600 })
     expect((await callOAuth(portal, 'imbot.v2.Revision.get', 'at')).status).toBe(200)

@@ -38,6 +38,13 @@ describe('portal fault injection', () => {
     expect(portal.stats()).toMatchObject({ rejected503: 0, faults: { '503': 1 } })
   })
 
+  it('refuses one method with a documented error code, once', async () => {
+    portal.inject({ kind: 'refuse', code: 'BOT_LIMIT_EXCEEDED', method: 'imbot.v2.Revision.get' })
+    expect(await revision()).toMatchObject({ status: 400, json: { error: 'BOT_LIMIT_EXCEEDED' } })
+    expect((await revision()).status).toBe(200)
+    expect(portal.stats().faults).toEqual({ refuse: 1 })
+  })
+
   it('serves 429 OPERATION_TIME_LIMIT', async () => {
     portal.inject({ kind: '429-operating' })
     expect(await revision()).toMatchObject({ status: 429, json: { error: 'OPERATION_TIME_LIMIT' } })

@@ -147,6 +147,33 @@ describe('im.dialog.read on the simulated portal', () => {
     expect(res.json).toMatchObject({ result: false })
   })
 
+  it("marks the webhook user's own chat with DIALOG_ID=27, and the bot's with a v1 event's bot grant", async () => {
+    const bot = portal.addBot({ code: 'v1bot' })
+    portal.personSends({ from: 27, to: portal.webhookUserId })
+    const sent = portal.v1UserSends({ botId: bot.id, dialogId: '27' })
+    const entry = sent.event.data.BOT[String(bot.id)]
+    expect(entry).toMatchObject({ access_token: sent.botAccessToken, client_endpoint: `${portal.url}/rest/` })
+
+    const asUser = await callHook(portal, 'im.dialog.read', { DIALOG_ID: '27' })
+    expect(asUser.json).toMatchObject({ result: { dialogId: '27', counter: 0 } })
+    expect(portal.readState(portal.webhookUserId, '27').unread).toBe(0)
+    expect(portal.readState(bot.id, '27').unread).toBe(1)
+    expect(portal.stats()).toMatchObject({ humanDialogReads: 1, reads: 0 })
+
+    const asBot = await callOAuth(portal, 'im.dialog.read', sent.botAccessToken ?? '', { DIALOG_ID: '27' })
+    expect(asBot.json).toMatchObject({ result: { dialogId: '27', lastId: sent.messageId, counter: 0 } })
+    expect(portal.readState(bot.id, '27')).toEqual({ lastReadId: sent.messageId, unread: 0 })
+    expect(portal.stats()).toMatchObject({ humanDialogReads: 1, reads: 1 })
+  })
+
+  it('sends no bot tokens in a legacy (pre-2023) v1 event', () => {
+    const bot = portal.addBot({ code: 'v1bot' })
+    const sent = portal.v1UserSends({ botId: bot.id, dialogId: '27', legacy: true })
+    expect(sent.botAccessToken).toBeUndefined()
+    expect(sent.event.data.BOT[String(bot.id)]).not.toHaveProperty('access_token')
+    expect(sent.event.data.BOT[String(bot.id)]).toHaveProperty('AUTH.member_id', portal.memberId)
+  })
+
   it('refuses a missing DIALOG_ID with DIALOG_ID_EMPTY', async () => {
     const res = await callHook(portal, 'im.dialog.read', {})
     expect(res).toMatchObject({ status: 400, json: { error: 'DIALOG_ID_EMPTY' } })

@@ -236,6 +236,18 @@ export interface V1BotEntry {
   member_id: string
   user_id: string
   application_token: string
+  /** Since ~2023 (not in the docs' example, seen on real portals). */
+  refresh_token?: string
+  BOT_ID: string
+  BOT_CODE: string
+}
+
+/** A `data[BOT]` entry of portals before ~2023: no access token, only the portal's ids and an `AUTH` copy of them. */
+export interface V1LegacyBotEntry {
+  domain: string
+  member_id: string
+  application_token: string
+  AUTH: { domain: string; member_id: string; application_token: string }
   BOT_ID: string
   BOT_CODE: string
 }
@@ -281,7 +293,7 @@ export interface V1MessageAddEvent {
   event: 'ONIMBOTMESSAGEADD'
   event_handler_id: string
   data: {
-    BOT: Record<string, V1BotEntry>
+    BOT: Record<string, V1BotEntry | V1LegacyBotEntry>
     PARAMS: V1MessageParams
     USER: V1User
   }

@@ -31,6 +31,7 @@ import type {
   ReactionChangeEvent,
   V1BotEntry,
   V1EnvelopeAuth,
+  V1LegacyBotEntry,
   V1MessageAddEvent,
   V1MessageParams,
   V1User,
@@ -219,6 +220,8 @@ export interface V1MessageAddOptions {
   eventHandlerId?: string
   templateId?: string
   bot?: Partial<V1BotEntry>
+  /** The pre-2023 `data[BOT]` entry: no tokens (`accessToken` and `bot` are then ignored). */
+  legacyBot?: boolean
   params?: Partial<V1MessageParams>
   user?: Partial<V1User>
   auth?: Partial<V1EnvelopeAuth>
@@ -269,11 +272,13 @@ export function v1MessageAddEvent(options: V1MessageAddOptions = {}): V1MessageA
     LANGUAGE: options.language ?? 'en',
     ...options.params,
   }
+  const ids = { domain, member_id: memberId, application_token: applicationToken }
+  const legacy: V1LegacyBotEntry = { ...ids, AUTH: ids, BOT_ID: bot.BOT_ID, BOT_CODE: bot.BOT_CODE }
   return {
     event: 'ONIMBOTMESSAGEADD',
     event_handler_id: options.eventHandlerId ?? '403',
     data: {
-      BOT: { [String(botId)]: bot },
+      BOT: { [String(botId)]: options.legacyBot ? legacy : bot },
       PARAMS: params,
       USER: {
         ID: String(authorId),
