@@ -90,9 +90,16 @@ for (const [id, time] of nodeTime) {
   for (const key of new Set(stack.map(label))) inclusive.set(key, (inclusive.get(key) ?? 0) + time)
   // A child logger's cost is mostly pino redacting its bindings, deep under `child`: count the whole subtree.
   const inChild = stack.some((f) => f.url.includes('/pino/') && f.functionName === 'child')
+  // Issue 13: the id scan before the 200 and the full decode of a scanned message after it, whatever they call.
+  const inScan = stack.some((f) => f.url.includes('/events/scan-form-ids.'))
+  const inLaneDecode = stack.some((f) => f.url.includes('/events/scanned-message.') && f.functionName === 'decode')
   const step = inChild
     ? 'child logger creation'
-    : (stack.map((f) => STEPS.find(([, match]) => match(f))?.[0]).find((s) => s !== undefined) ?? 'other')
+    : inScan
+      ? 'id scan before the 200 (scan-form-ids)'
+      : inLaneDecode
+        ? 'full decode + parseEvent after the 200 (in the lane)'
+        : (stack.map((f) => STEPS.find(([, match]) => match(f))?.[0]).find((s) => s !== undefined) ?? 'other')
   steps.set(step, (steps.get(step) ?? 0) + time)
 }
 

@@ -10,6 +10,7 @@ import { HttpError } from './errors.js'
 import { EVENTS_PATH } from './events/events-path.js'
 import { DEFAULT_FORM_LIMITS, type FormLimits, parseFormBody } from './events/form-body.js'
 import { parseJsonBody } from './events/json-body.js'
+import { scanMessage } from './events/scanned-message.js'
 import { type WebhookRouteOptions, webhookRoute } from './intake/webhook-route.js'
 import type { Readiness } from './observability/readiness.js'
 
@@ -21,6 +22,11 @@ export interface AppOptions {
   readonly formLimits?: FormLimits
   /** The webhook route; undefined in fetch mode, where no webhook is served. */
   readonly webhook: WebhookRouteOptions | undefined
+  /**
+   * Form bodies of new messages are only scanned for the ids the 200 needs and decoded in full after it (issue 13);
+   * off where the 200 needs the whole body (OAuth mode admits a portal from the tokens in it).
+   */
+  readonly scanMessages?: boolean
   readonly readiness?: () => Readiness
   /** Extra routes (e.g. `/metrics`), registered after the core ones. */
   readonly plugins?: ReadonlyArray<(app: FastifyInstance) => Promise<void>>
@@ -74,16 +80,22 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const formLimits = options.formLimits ?? DEFAULT_FORM_LIMITS
 
   app.removeAllContentTypeParsers()
+  // A new message's form body is scanned once here and kept as the raw string (see scanned-message.ts); any other
+  // body is decoded in full, with every limit, before the route sees it.
+  const decodeForm =
+    options.scanMessages === true
+      ? (raw: string) => scanMessage(raw, formLimits) ?? parseFormBody(raw, formLimits)
+      : (raw: string) => parseFormBody(raw, formLimits)
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
     try {
-      done(null, parseFormBody(String(body), formLimits))
+      done(null, decodeForm(String(body)))
     } catch (err) {
       done(err instanceof Error ? err : new Error(String(err)), undefined)
     }
   })
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     try {
-      done(null, parseJsonBody(String(body), formLimits.depth))
+      done(null, parseJsonBody(String(body), formLimits))
     } catch (err) {
       done(err instanceof Error ? err : new Error(String(err)), undefined)
     }

@@ -7,6 +7,7 @@ import { buildApp } from './app.js'
 import type { Config } from './config.js'
 import { AppError } from './errors.js'
 import { parseV1Event } from './events/parse-v1.js'
+import type { ScannedMessage } from './events/scanned-message.js'
 import type { BotEvent } from './events/types.js'
 import { createIntake } from './intake/accept-event.js'
 import { RecentKeys, SEEN_CAPACITY } from './intake/dedupe.js'
@@ -102,17 +103,22 @@ export async function buildService(config: Config, parts: ServiceParts): Promise
     handlerTimeoutMs: config.handlerTimeoutMs,
     ...(portals.hold ? { hold: portals.hold } : {}),
     ...(progress ? { onReadRefused: (id) => progress.readRefused(id), onDone: (e) => progress.onProcessed(e) } : {}),
+    onMalformed: metrics.intake.eventMalformed,
   })
   const seen = new RecentKeys(SEEN_CAPACITY)
   for (const key of store.seenKeys()) seen.add(key)
   const botIds = config.botId > 0 ? new Set([config.botId]) : undefined
+  // New messages are answered from their scanned ids unless the 200 needs the whole body (OAuth: the portal's tokens).
+  const scanMessages = portals.admit === undefined && portals.appEvent === undefined && webhookPortal !== undefined
+  const portalOf = (event: BotEvent | ScannedMessage) =>
+    event.type === 'scanned' ? webhookPortal : portals.forEvent(event)
   const accept = createIntake({
     botIds,
     seen,
-    run: (event, receivedAt, trace, durable) => runnerOf(portals.forEvent(event))(event, receivedAt, trace, durable),
+    run: (event, receivedAt, trace, durable) => runnerOf(portalOf(event))(event, receivedAt, trace, durable),
     persist: persistEvent(store, oauth ? claimedPortal : undefined),
     persistFirst: store.shared,
-    canAcceptRead: (botId, dialogId, event) => portals.forEvent(event)?.reads.canAccept(botId, dialogId) ?? true,
+    canAcceptRead: (botId, dialogId, event) => portalOf(event)?.reads.canAccept(botId, dialogId) ?? true,
     ...(portals.admit ? { admit: (event: BotEvent) => portals.admit?.(event) ?? Promise.resolve() } : {}),
     log,
     onOutcome: metrics.intake.eventOutcome,
@@ -146,6 +152,7 @@ export async function buildService(config: Config, parts: ServiceParts): Promise
   const app = await buildApp({
     logger: log,
     bodyLimitBytes: config.bodyLimitBytes,
+    scanMessages,
     // Fetch mode serves no webhook route; v1 bots' ONIMBOTMESSAGEADD is mapped onto the v2 message model.
     webhook: poller
       ? undefined

@@ -33,11 +33,14 @@ export function optInt(obj: Fields | undefined, key: string): number | undefined
   const v = obj?.[key]
   if (v === undefined || v === null || v === '') return undefined
   if (typeof v === 'number') return Number.isSafeInteger(v) && v >= 0 ? v : Number.NaN
-  if (typeof v === 'string' && /^\d{1,16}$/.test(v)) {
-    const n = Number(v)
-    return Number.isSafeInteger(n) ? n : Number.NaN
-  }
-  return Number.NaN
+  return typeof v === 'string' ? intFromText(v) : Number.NaN
+}
+
+/** A non-negative safe integer written in decimal digits (as webhook mode sends ids); NaN for anything else. */
+export function intFromText(text: string): number {
+  if (!/^\d{1,16}$/.test(text)) return Number.NaN
+  const n = Number(text)
+  return Number.isSafeInteger(n) ? n : Number.NaN
 }
 
 /** A required positive integer id; reports a problem and returns 0 when missing or malformed. */

@@ -46,6 +46,11 @@ for (const field of FIELDS) {
 }
 /** The lengths of the keys in `BY_KEY`. */
 const KEY_LENGTHS = new Set([...BY_KEY.keys()].map((k) => k.length))
+/**
+ * Any of `NESTED_PREFIXES` at `lastIndex` (sticky): one compiled match instead of a loop of `startsWith`, which was
+ * the scan's largest cost on a real 4.4 KB body. The prefixes hold no `=` or `&`, so a match stays inside its key.
+ */
+const NESTED_PREFIX = new RegExp(`(?:${NESTED_PREFIXES.join('|')})`, 'y')
 
 /** Scans a form body; throws the same 400s as `parseFormBody` for emptiness, parameter count and bad scanned parts. */
 export function scanFormIds(raw: string, limits: FormLimits = DEFAULT_FORM_LIMITS): ScannedIds {
@@ -75,19 +80,14 @@ export function scanFormIds(raw: string, limits: FormLimits = DEFAULT_FORM_LIMIT
   }
 }
 
+/** A run of key text with no `+`, `[` or `]` and no escape but PHP's `%5B`/`%5D` (sticky; `&` and `=` end it). */
+const PLAIN_PHP_RUN = /(?:[^%+[\]&=]|%5[BD])*/y
+
 /** True when `raw[start..end)` has no `+`, `[` or `]` and its only escapes are PHP's `%5B`/`%5D`. */
 function isPlainPhpKey(raw: string, start: number, end: number): boolean {
-  for (let i = start; i < end; i++) {
-    const c = raw.charCodeAt(i)
-    if (c === 43 || c === 91 || c === 93) return false
-    if (c === 37) {
-      const hi = raw.charCodeAt(i + 1)
-      const lo = raw.charCodeAt(i + 2)
-      if (hi !== 53 || (lo !== 66 && lo !== 68)) return false
-      i += 2
-    }
-  }
-  return true
+  PLAIN_PHP_RUN.lastIndex = start
+  PLAIN_PHP_RUN.test(raw)
+  return PLAIN_PHP_RUN.lastIndex >= end
 }
 
 /** The field a key written any other way decodes to; also marks fields that this key turns into objects. */
@@ -106,11 +106,9 @@ function shadowByPrefix(
   limits: FormLimits,
   shadowed: Set<ScannedField>,
 ): void {
-  for (const prefix of NESTED_PREFIXES) {
-    if (prefix.length <= end - start && raw.startsWith(prefix, start)) {
-      markShadowed(raw.slice(start, end).replaceAll('%5B', '[').replaceAll('%5D', ']'), limits, shadowed)
-      return
-    }
+  NESTED_PREFIX.lastIndex = start
+  if (NESTED_PREFIX.test(raw)) {
+    markShadowed(raw.slice(start, end).replaceAll('%5B', '[').replaceAll('%5D', ']'), limits, shadowed)
   }
 }
 

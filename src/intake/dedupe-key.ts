@@ -5,6 +5,7 @@
  * with the pending read, so they survive restarts; their format is part of the stored state (keep `m:` as it is).
  */
 import { hash } from 'node:crypto'
+import type { ScannedMessage } from '../events/scanned-message.js'
 import type { BotEvent } from '../events/types.js'
 
 /** A short digest of free text in a key (texts are long and may hold the separator). */
@@ -19,7 +20,13 @@ function digest(text: string): string {
  * time; a bot deletion by the bot alone. Times are the portal's `ts` (seconds): two real events of the same kind
  * within one second are taken for one.
  */
-export function dedupeKey(event: BotEvent): string {
+export function dedupeKey(event: BotEvent | ScannedMessage): string {
+  // A new message answered from its scanned ids: the same key as its decoded event's (webhook events have no eventId).
+  if (event.type === 'scanned') {
+    return event.memberId === undefined
+      ? `m:${event.botId}:${event.messageId}`
+      : `m:${event.memberId}:${event.botId}:${event.messageId}`
+  }
   if (event.eventId !== undefined) return `e:${event.eventId}`
   // An OAuth app serves many portals, whose bot and message ids can coincide: the portal is part of the key.
   const portal = event.bot.auth?.memberId ?? event.portal.memberId

@@ -3,6 +3,7 @@
  * dedupe key are recorded in the state store (one call), so a crash after the 200 loses neither. A store shared by
  * replicas also answers whether another replica recorded the same event first.
  */
+import type { ScannedMessage } from '../events/scanned-message.js'
 import type { BotEvent } from '../events/types.js'
 import type { StateStore } from '../store/state-store.js'
 import { dedupeKey } from './dedupe-key.js'
@@ -15,15 +16,18 @@ import { dedupeKey } from './dedupe-key.js'
 export function persistEvent(
   store: StateStore,
   portalOf: (event: BotEvent) => string | undefined = () => undefined,
-): (event: BotEvent, key?: string) => Promise<boolean> {
+): (event: BotEvent | ScannedMessage, key?: string) => Promise<boolean> {
   return async (event, key = dedupeKey(event)) => {
-    const portal = portalOf(event)
-    const mark =
-      event.type === 'ONIMBOTV2MESSAGEADD'
-        ? { botId: event.bot.id, dialogId: event.chat.dialogId, messageId: event.message.id }
-        : undefined
-    const read = mark === undefined || portal === undefined ? mark : { ...mark, portal }
-    const record = await store.recordEvent(key, read)
+    const record = await store.recordEvent(key, readMark(event, portalOf))
     return record.isNew
   }
+}
+
+/** The pending read a new message leaves (a scanned one is never an OAuth portal's: those are decoded first). */
+function readMark(event: BotEvent | ScannedMessage, portalOf: (event: BotEvent) => string | undefined) {
+  if (event.type === 'scanned') return { botId: event.botId, dialogId: event.dialogId, messageId: event.messageId }
+  if (event.type !== 'ONIMBOTV2MESSAGEADD') return undefined
+  const mark = { botId: event.bot.id, dialogId: event.chat.dialogId, messageId: event.message.id }
+  const portal = portalOf(event)
+  return portal === undefined ? mark : { ...mark, portal }
 }

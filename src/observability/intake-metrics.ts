@@ -46,7 +46,17 @@ export interface IntakeMetrics {
   intakeDuration(seconds: number, outcome: 'ok' | 'rejected'): void
   /** Any HTTP answer: route pattern (never the secret), method, status. */
   httpRequest(route: string, method: string, status: number): void
+  /** A new message answered 200 from its scanned ids whose full body was then found malformed (its error code). */
+  eventMalformed(code: string): void
 }
+
+/** Codes a body found malformed after its 200 can have (see `ScannedMessage.decode`); anything else is `other`. */
+const MALFORMED_CODES: ReadonlySet<string> = new Set([
+  'INVALID_EVENT',
+  'MALFORMED_FORM',
+  'TOO_DEEP',
+  'TOO_MANY_PARAMETERS',
+])
 
 /** Registers the intake metrics on `registry`. */
 export function intakeMetrics(registry: Registry, prefix: string): IntakeMetrics {
@@ -67,6 +77,12 @@ export function intakeMetrics(registry: Registry, prefix: string): IntakeMetrics
     help: 'Time from the arrival of an event to its answer (the REST work happens later), by outcome.',
     labelNames: ['outcome'],
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  })
+  const malformed = new Counter({
+    name: `${prefix}events_malformed_after_answer_total`,
+    help: 'New messages answered 200 from their scanned ids whose full body was then found malformed: logged, read, handlers skipped.',
+    labelNames: ['code'],
     registers: [registry],
   })
   const http = new Counter({
@@ -104,6 +120,9 @@ export function intakeMetrics(registry: Registry, prefix: string): IntakeMetrics
     },
     httpRequest(route, method, status) {
       httpChild(`${route}\n${method}\n${status}`).inc()
+    },
+    eventMalformed(code) {
+      malformed.inc({ code: MALFORMED_CODES.has(code) ? code : 'other' })
     },
   }
 }

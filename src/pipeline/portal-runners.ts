@@ -26,6 +26,8 @@ export interface PortalRunnersOptions {
   readonly onReadRefused?: (eventId: number | undefined) => void
   /** An event has passed the whole pipeline (or failed in it). */
   readonly onDone?: (event: BotEvent) => void
+  /** A message answered from its scanned ids had a malformed body (see run-event.ts, the scanned rule). */
+  readonly onMalformed?: (code: string) => void
   /** Marks a portal busy while one of its events is queued or running (OAuth mode: never evicted meanwhile). */
   readonly hold?: (entry: PortalEntry) => () => void
 }
@@ -35,7 +37,7 @@ export function portalRunners(options: PortalRunnersOptions): (entry: PortalEntr
   // Weak: a portal evicted from memory (OAuth mode) takes its runner with it.
   const runners = new WeakMap<PortalEntry, EventRunner>()
   let noPortal: EventRunner | undefined
-  const { log, onReadRefused, onDone } = options
+  const { log, onReadRefused, onDone, onMalformed } = options
   return (entry) => {
     let runner = entry === undefined ? noPortal : runners.get(entry)
     if (runner === undefined) {
@@ -50,6 +52,7 @@ export function portalRunners(options: PortalRunnersOptions): (entry: PortalEntr
         log,
         handlerTimeoutMs: options.handlerTimeoutMs,
         ...(onDone ? { onDone: (event: BotEvent) => onDone(event) } : {}),
+        ...(onMalformed ? { onMalformed } : {}),
       })
       if (entry === undefined) noPortal = runner
       else runners.set(entry, runner)

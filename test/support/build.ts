@@ -6,7 +6,7 @@
 
 import { phpHttpBuildQuery } from '@b24-autoread/portal-sim/events'
 import type { LightMyRequestResponse } from 'fastify'
-import { pino } from 'pino'
+import { type Logger, pino } from 'pino'
 import { onTestFinished } from 'vitest'
 import { loadConfig } from '../../src/config.js'
 import { createMetrics } from '../../src/observability/metrics.js'
@@ -31,6 +31,8 @@ export interface BuildOptions {
   readonly handlers?: readonly Middleware<EventContext>[]
   /** The portal's port (default: a fake that confirms every read). */
   readonly port?: FakePort
+  /** The service's logger (default: silent). */
+  readonly log?: Logger
 }
 
 /** A built service and its fake portal. */
@@ -58,7 +60,7 @@ export async function build(options: BuildOptions = {}): Promise<Built> {
   const port = options.port ?? fakePort()
   const store = new MemoryStore()
   const service = await buildService(config, {
-    log: pino({ level: 'silent' }),
+    log: options.log ?? pino({ level: 'silent' }),
     store,
     portals: onePortal(port),
     handlers: options.handlers ?? [],
