@@ -1,6 +1,6 @@
 import { type PortalWithBot, startPortalWithBot } from '@b24-autoread/portal-sim'
 import { afterAll, beforeAll, expect, it, vi } from 'vitest'
-import { type ChildService, startService } from '../support/child-service.js'
+import { type ChildService, killAll, startService } from '../support/child-service.js'
 import { nonDecreasing, polledOffsets } from '../support/fetch-world.js'
 import { describeRedis, TestRedisServer } from '../support/redis-server.js'
 
@@ -42,10 +42,7 @@ describeRedis('fetch mode, three replicas of the real entry: one poller at a tim
     children.push(...started)
   }, 60_000)
   afterAll(async () => {
-    for (const child of children) {
-      child.process.kill('SIGKILL')
-      await child.exited
-    }
+    await killAll(children)
     await sim?.close()
     await redis?.dispose()
   })

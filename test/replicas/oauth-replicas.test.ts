@@ -10,7 +10,7 @@ import {
   startPortal,
 } from '@b24-autoread/portal-sim'
 import { afterAll, beforeAll, expect, it, vi } from 'vitest'
-import { type ChildService, startService } from '../support/child-service.js'
+import { type ChildService, killAll, startService } from '../support/child-service.js'
 import { APP } from '../support/oauth-world.js'
 import { describeRedis, TestRedisServer } from '../support/redis-server.js'
 
@@ -65,10 +65,7 @@ describeRedis('OAuth app, three replicas of the real entry on one Redis: any rep
     children.push(...(await Promise.all([0, 1, 2].map(() => startService(env, 40_000)))))
   }, 60_000)
   afterAll(async () => {
-    for (const child of children) {
-      child.process.kill('SIGKILL')
-      await child.exited
-    }
+    await killAll(children)
     for (const portal of portals) await portal.close()
     await oauth?.close()
     await redis?.dispose()

@@ -1,7 +1,7 @@
 import { type PortalWithBot, startPortalWithBot } from '@b24-autoread/portal-sim'
 import { phpHttpBuildQuery } from '@b24-autoread/portal-sim/events'
 import { afterAll, beforeAll, expect, it, vi } from 'vitest'
-import { type ChildService, startService } from '../support/child-service.js'
+import { type ChildService, killAll, startService } from '../support/child-service.js'
 import { describeRedis, TestRedisServer } from '../support/redis-server.js'
 
 // The takeover bound with these settings: two sweeps, plus the lease time (request timeout + 5 s) when the dead
@@ -29,10 +29,7 @@ describeRedis('three replicas of the real entry: one SIGKILLed with reads it acc
     children.push(...(await Promise.all([0, 1, 2].map(() => startService(env, 40_000)))))
   }, 60_000)
   afterAll(async () => {
-    for (const child of children) {
-      child.process.kill('SIGKILL')
-      await child.exited
-    }
+    await killAll(children)
     await sim?.close()
     await redis?.dispose()
   })

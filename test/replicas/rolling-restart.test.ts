@@ -1,7 +1,7 @@
 import { type PortalWithBot, startPortalWithBot } from '@b24-autoread/portal-sim'
 import { phpHttpBuildQuery } from '@b24-autoread/portal-sim/events'
 import { afterAll, beforeAll, expect, it, vi } from 'vitest'
-import { type ChildService, startService } from '../support/child-service.js'
+import { type ChildService, killAll, startService } from '../support/child-service.js'
 import { describeRedis, TestRedisServer } from '../support/redis-server.js'
 
 describeRedis('a rolling restart of three replicas of the real entry under steady load', () => {
@@ -24,10 +24,7 @@ describeRedis('a rolling restart of three replicas of the real entry under stead
     children.push(...(await Promise.all([0, 1, 2].map(() => startService(env, 40_000)))))
   }, 60_000)
   afterAll(async () => {
-    for (const child of children) {
-      child.process.kill('SIGKILL')
-      await child.exited
-    }
+    await killAll(children)
     await sim?.close()
     await redis?.dispose()
   })

@@ -76,3 +76,11 @@ export async function startService(env: Record<string, string>, timeoutMs = 20_0
   })
   return { ...service, url: address, startMs: Date.now() - started }
 }
+
+/** Kills every child still running (SIGKILL) and waits until all have exited; for a test's teardown. */
+export async function killAll(children: readonly ChildService[]): Promise<void> {
+  for (const child of children) {
+    if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill('SIGKILL')
+    await child.exited
+  }
+}

@@ -3,7 +3,7 @@
  * it with the portal's environment; `close()` kills whatever still runs and stops the portal.
  */
 import { type PortalWithBot, type PortalWithBotOptions, startPortalWithBot } from '@b24-autoread/portal-sim'
-import { type ChildService, startService } from './child-service.js'
+import { type ChildService, killAll, startService } from './child-service.js'
 
 /** A portal with its bot and the service processes started against it. */
 export interface ProcessWorld extends PortalWithBot {
@@ -43,10 +43,7 @@ export async function startProcessWorld(options: ProcessWorldOptions = {}): Prom
     keep,
     start: async (extra = {}) => keep(await startService({ ...serviceEnv, ...extra })),
     close: async () => {
-      for (const child of children.splice(0)) {
-        if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill('SIGKILL')
-        await child.exited
-      }
+      await killAll(children.splice(0))
       await world.close()
     },
   }
