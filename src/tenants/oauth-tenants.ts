@@ -172,30 +172,32 @@ export function oauthTenants(options: OAuthTenantsOptions): OAuthTenants {
   }
 
   /**
-   * Changes only the bot field of the record the store holds now (another replica may have refreshed its tokens or
-   * reinstalled it), so the write keeps those; the live record follows, so its token saves keep the field too.
+   * Changes only the bot field of the record the store holds, and writes it back only if the store still holds
+   * what was read: tokens refreshed or a reinstall stored meanwhile (here or by another replica) are never
+   * overwritten, and a removed record stays removed. The live record follows, so its token saves keep the field.
    */
   const writeBotMark = async (memberId: string, code: string | undefined): Promise<void> => {
-    try {
+    for (let tries = 0; tries < 5; tries++) {
       await store.reloadTenant?.(memberId)
-    } catch (err) {
-      log.warn({ err, portal: memberId }, 'could not read the portal record: its bot registration state is not stored')
-      return
+      const sealed = store.tenant(memberId)
+      const record = stored(memberId)
+      if (sealed === undefined || record === undefined) return
+      // First the live record, so a token save issued while the write is under way carries the field as well.
+      const l = live.peek(memberId)
+      if (l !== undefined) l.record = withBotMark(l.record, code)
+      if (record.botUnregistered === code) return
+      const next = box.seal(memberId, encodeTenant(withBotMark(record, code)))
+      if (await store.replaceTenant(memberId, sealed, next)) return
     }
-    const record = stored(memberId)
-    if (record === undefined || record.botUnregistered === code) return
-    const { botUnregistered: _, ...rest } = record
-    const next: TenantRecord = code === undefined ? rest : { ...rest, botUnregistered: code }
-    const l = live.peek(memberId)
-    if (l !== undefined) {
-      const { botUnregistered: _old, ...liveRest } = l.record
-      l.record = code === undefined ? liveRest : { ...liveRest, botUnregistered: code }
-    }
-    await save(next)
+    log.warn({ portal: memberId }, 'the portal record kept changing: its bot registration state is not stored')
   }
 
   const markBot = (memberId: string, code: string | undefined): Promise<void> => {
-    const run = (marking.get(memberId) ?? Promise.resolve()).then(() => writeBotMark(memberId, code))
+    const run = (marking.get(memberId) ?? Promise.resolve())
+      .then(() => writeBotMark(memberId, code))
+      .catch((err: unknown) => {
+        log.warn({ err, portal: memberId }, 'could not store the bot registration state of the portal')
+      })
     marking.set(memberId, run)
     void run.then(() => {
       if (marking.get(memberId) === run) marking.delete(memberId)
@@ -301,4 +303,10 @@ function tokenAuth(record: TenantRecord) {
     status: undefined,
     applicationToken: undefined,
   }
+}
+
+/** The record with the bot marked unregistered (`code`, the last refusal) or registered (undefined). */
+function withBotMark(record: TenantRecord, code: string | undefined): TenantRecord {
+  const { botUnregistered: _, ...rest } = record
+  return code === undefined ? rest : { ...rest, botUnregistered: code }
 }
