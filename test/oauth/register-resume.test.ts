@@ -2,12 +2,17 @@ import type { Portal } from '@b24-autoread/portal-sim'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { decodeTenant, type TenantRecord } from '../../src/tenants/tenant-record.js'
 import { parseTokenKey, tokenBox } from '../../src/tenants/token-box.js'
+import type { RunningService } from '../../src/service.js'
 import { APP, type OAuthWorld, startOAuthWorld } from '../support/oauth-world.js'
+import { describeRedis, TestRedisServer } from '../support/redis-server.js'
 
 let world: OAuthWorld | undefined
+let redis: TestRedisServer | undefined
 afterEach(async () => {
   await world?.close()
   world = undefined
+  await redis?.dispose()
+  redis = undefined
 })
 
 const CODE = 'autoread_vendor'
@@ -17,14 +22,15 @@ const registers = (portal: Portal) => portal.requests.filter((r) => r.method ===
 const lines = (w: OAuthWorld, msg: string) => w.logs.map((l) => JSON.parse(l)).filter((l) => l.msg === msg)
 
 /** The portal's install record as the service stored it. */
-function storedRecord(w: OAuthWorld, memberId: string): TenantRecord | undefined {
-  const sealed = w.service.store.tenant(memberId)
+function storedRecord(w: OAuthWorld | RunningService, memberId: string): TenantRecord | undefined {
+  const store = 'service' in w ? w.service.store : w.store
+  const sealed = store.tenant(memberId)
   const plain = sealed === undefined ? undefined : box.open(memberId, sealed)
   return plain === undefined ? undefined : decodeTenant(plain)
 }
 
-async function details(w: OAuthWorld): Promise<string[] | undefined> {
-  const res = await fetch(`${w.service.url}/readyz`)
+async function details(w: OAuthWorld | RunningService): Promise<string[] | undefined> {
+  const res = await fetch(`${'service' in w ? w.service.url : w.url}/readyz`)
   return ((await res.json()) as { details?: string[] }).details
 }
 
@@ -99,6 +105,34 @@ describe('a bot registration pending at a restart is resumed from the install re
     await w.restart()
     expect(await details(w)).toBeUndefined()
     expect(w.service.store.tenantIds()).toEqual([])
+  }, 60_000)
+})
+
+describeRedis('a pending bot registration on replicas sharing Redis (OAuth server, real SDK, HTTPS)', () => {
+  it('a replica started later resumes it; both retry, the bot gets registered, the record keeps its tokens', async () => {
+    redis = await TestRedisServer.start()
+    world = await startOAuthWorld({ env: { ...ENV, STATE_STORE: 'redis', REDIS_URL: redis.url() } })
+    const w = world
+    const { portal } = w.a
+    portal.inject({ kind: 'refuse', code: 'BOT_LIMIT_EXCEEDED', method: 'imbot.v2.Bot.register', times: 1_000 })
+    const install = portal.installApp({ clientId: APP.clientId, clientSecret: APP.clientSecret })
+    expect(JSON.parse((await portal.deliver(install.event, w.eventsUrl)).body)).toMatchObject({ outcome: 'accepted' })
+    await vi.waitFor(() => expect(storedRecord(w, portal.memberId)?.botUnregistered).toBe('BOT_LIMIT_EXCEEDED'))
+    const installed = storedRecord(w, portal.memberId)
+
+    const replica = await w.startReplica()
+    expect((await details(replica))?.[0]).toContain(`portal ${portal.memberId} installed but bot not registered`)
+    expect((await details(w))?.[0]).toContain('BOT_LIMIT_EXCEEDED')
+
+    portal.reset()
+    await vi.waitFor(() => expect(portal.findBot(CODE)).toBeDefined(), { timeout: 20_000, interval: 100 })
+    // Each replica's own retry succeeds (register is idempotent per code) and clears its listing.
+    await vi.waitFor(async () => expect(await details(replica)).toBeUndefined(), { timeout: 20_000, interval: 100 })
+    await vi.waitFor(async () => expect(await details(w)).toBeUndefined(), { timeout: 20_000, interval: 100 })
+    await replica.store.reloadTenant?.(portal.memberId)
+    const cleared = storedRecord(replica, portal.memberId)
+    expect(cleared?.botUnregistered).toBeUndefined()
+    expect(cleared).toEqual({ ...installed, botUnregistered: undefined })
   }, 60_000)
 })
 
