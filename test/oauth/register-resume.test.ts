@@ -1,8 +1,8 @@
 import type { Portal } from '@b24-autoread/portal-sim'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import type { RunningService } from '../../src/service.js'
 import { decodeTenant, type TenantRecord } from '../../src/tenants/tenant-record.js'
 import { parseTokenKey, tokenBox } from '../../src/tenants/token-box.js'
-import type { RunningService } from '../../src/service.js'
 import { APP, type OAuthWorld, startOAuthWorld } from '../support/oauth-world.js'
 import { describeRedis, TestRedisServer } from '../support/redis-server.js'
 
