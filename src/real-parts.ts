@@ -26,7 +26,7 @@ import { openRedisStore, redisPasswordOf } from './store/open-redis-store.js'
 import { redisPollerTurns, redisReplicaParts } from './store/redis-replica-parts.js'
 import { RedisStore } from './store/redis-store.js'
 import type { StateStore } from './store/state-store.js'
-import { appLifecycle } from './tenants/app-lifecycle.js'
+import { appLifecycle, resumeRegistrations } from './tenants/app-lifecycle.js'
 import { BotRegistrations } from './tenants/bot-registrations.js'
 import { oauthTenants } from './tenants/oauth-tenants.js'
 import { parseTokenKey, tokenBox } from './tenants/token-box.js'
@@ -112,7 +112,11 @@ function portalSource(
           return createOAuthConnection(app, auth, onTokens, latest)
         },
       })
-      const registrations = new BotRegistrations({ log })
+      const registrations = new BotRegistrations({
+        log,
+        onPending: (portal, code) => void tenants.markBot(portal, code),
+      })
+      resumeRegistrations(tenants, bot, registrations)
       return {
         ...tenants,
         appEvent: appLifecycle(tenants, bot, log, registrations),

@@ -156,6 +156,17 @@ export class LmdbStore implements StateStore {
     await this.#tenantDb.put(memberId, sealed)
   }
 
+  async replaceTenant(memberId: string, expected: string, sealed: string): Promise<boolean> {
+    this.#mustBeOpen()
+    const db = this.#tenantDb
+    // Read and written in one write transaction, so no other write to the record comes between.
+    return db.transaction(() => {
+      if (db.get(memberId) !== expected) return false
+      db.putSync(memberId, sealed)
+      return true
+    })
+  }
+
   async removeTenant(memberId: string): Promise<void> {
     this.#mustBeOpen()
     const writes: Promise<unknown>[] = [this.#tenantDb.remove(memberId)]

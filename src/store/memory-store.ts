@@ -75,6 +75,13 @@ export class MemoryStore implements StateStore {
     this.#tenants.set(memberId, sealed)
   }
 
+  async replaceTenant(memberId: string, expected: string, sealed: string): Promise<boolean> {
+    this.#mustBeOpen()
+    if (this.#tenants.get(memberId) !== expected) return false
+    this.#tenants.set(memberId, sealed)
+    return true
+  }
+
   async removeTenant(memberId: string): Promise<void> {
     this.#mustBeOpen()
     this.#tenants.delete(memberId)

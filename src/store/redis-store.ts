@@ -12,6 +12,7 @@ import { markOf, removeScoped, scanHash } from './redis/hash-scan.js'
 import { DEFAULT_KEY_PREFIX, dialogField, type RedisKeys, redisKeys } from './redis/keys.js'
 import { RedisMirror } from './redis/mirror.js'
 import { createRedisClient } from './redis/redis-client.js'
+import { replaceTenantIf } from './redis/replace-tenant.js'
 import { RedisReplyError } from './redis/reply.js'
 import { clearWatermark, raiseWatermark } from './redis/watermarks.js'
 import {
@@ -141,6 +142,15 @@ export class RedisStore implements StateStore {
     this.#mustBeOpen()
     await this.#write(() => this.client.hset(this.keys.tenants, memberId, sealed))
     this.#mirror.tenants.set(memberId, sealed)
+  }
+
+  async replaceTenant(memberId: string, expected: string, sealed: string): Promise<boolean> {
+    this.#mustBeOpen()
+    const replaced = await this.#write(() =>
+      replaceTenantIf(this.client, this.keys.tenants, memberId, expected, sealed),
+    )
+    if (replaced) this.#mirror.tenants.set(memberId, sealed)
+    return replaced
   }
 
   async reloadTenant(memberId: string): Promise<void> {

@@ -91,6 +91,11 @@ export interface StateStore {
   tenantIds(): string[]
   /** Stores (or replaces) a portal's sealed install record. */
   saveTenant(memberId: string, sealed: string): Promise<void>
+  /**
+   * Replaces a portal's sealed install record only while the store still holds `expected` (another replica may
+   * have changed or removed it since it was read); answers whether it did.
+   */
+  replaceTenant(memberId: string, expected: string, sealed: string): Promise<boolean>
   /** Forgets a portal: its install record and every pending and confirmed watermark scoped by it. */
   removeTenant(memberId: string): Promise<void>
   /**

@@ -8,7 +8,7 @@
 import type { Logger } from 'pino'
 import { objectAt, optString } from '../events/coerce.js'
 import { parseAuth } from '../events/parse-event.js'
-import type { BotRegistrations } from './bot-registrations.js'
+import type { BotRegistrations, RegisterAttempt } from './bot-registrations.js'
 import type { OAuthTenants } from './oauth-tenants.js'
 
 /** The bot every install registers (from configuration). */
@@ -31,7 +31,7 @@ export type AppEventHandler = (body: unknown) => Promise<AppEventOutcome> | unde
  * Bitrix24 would only deliver the same install again.
  */
 export function appLifecycle(
-  tenants: Pick<OAuthTenants, 'attribute' | 'forget' | 'restore'>,
+  tenants: Pick<OAuthTenants, 'attribute' | 'forget' | 'current'>,
   bot: InstallBot,
   log: Logger,
   registrations: BotRegistrations,
@@ -49,16 +49,7 @@ export function appLifecycle(
       )
       return { outcome: 'accepted' }
     }
-    const fields = {
-      code: bot.code,
-      type: 'bot',
-      eventMode: 'webhook',
-      webhookUrl: bot.webhookUrl,
-      properties: { name: bot.name },
-    }
-    const call = { method: 'imbot.v2.Bot.register', params: { fields } }
-    // Each attempt uses the portal's current client (it may have been evicted from memory and reloaded meanwhile).
-    await registrations.register(entry.key, () => (tenants.restore(entry.key) ?? entry).port.call(call))
+    await registrations.register(entry.key, registerAttempt(tenants, { ...bot, webhookUrl: bot.webhookUrl }, entry.key))
     return { outcome: 'accepted' }
   }
 
@@ -75,4 +66,40 @@ export function appLifecycle(
       return { outcome: forgotten ? 'accepted' : 'duplicate' }
     })
   }
+}
+
+/**
+ * Resumes the registrations that were still pending, by their stored records, when the service last stopped (on
+ * any replica of a shared store); nothing when the service does not register bots (`B24_PUBLIC_URL` unset).
+ */
+export function resumeRegistrations(
+  tenants: Pick<OAuthTenants, 'current' | 'unregisteredBots'>,
+  bot: InstallBot,
+  registrations: BotRegistrations,
+): void {
+  const { webhookUrl } = bot
+  if (webhookUrl === undefined) return
+  for (const { memberId, code } of tenants.unregisteredBots()) {
+    registrations.resume(memberId, code, registerAttempt(tenants, { ...bot, webhookUrl }, memberId))
+  }
+}
+
+/**
+ * One `imbot.v2.Bot.register` attempt on `memberId` with its current client (it may have been evicted from memory
+ * and reloaded meanwhile); undefined when the portal is no longer installed.
+ */
+function registerAttempt(
+  tenants: Pick<OAuthTenants, 'current'>,
+  bot: InstallBot & { readonly webhookUrl: string },
+  memberId: string,
+): RegisterAttempt {
+  const fields = {
+    code: bot.code,
+    type: 'bot',
+    eventMode: 'webhook',
+    webhookUrl: bot.webhookUrl,
+    properties: { name: bot.name },
+  }
+  const call = { method: 'imbot.v2.Bot.register', params: { fields } }
+  return async () => (await tenants.current(memberId))?.port.call(call)
 }

@@ -1,8 +1,10 @@
 /**
  * Bot registrations that failed at install are not lost: the portal's install record stays, and the registration is
  * retried in the background with bounded, jittered backoff (and at once when the portal's install is delivered
- * again) until the portal accepts it or the app is uninstalled. Each portal's state is logged once per change and
- * listed by `issues()` for `/readyz` and the metrics. `imbot.v2.Bot.register` is idempotent per bot code.
+ * again) until the portal accepts it or the app is uninstalled. Each portal's state is logged once per change,
+ * listed by `issues()` for `/readyz` and the metrics, and told to `onPending` so the portal's record keeps it: a
+ * restarted service `resume`s it. `imbot.v2.Bot.register` is idempotent per bot code, so replicas retrying the same
+ * portal do no harm.
  * @see https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-register.html
  */
 import type { Logger } from 'pino'
@@ -18,10 +20,18 @@ export interface BotRegistrationsOptions {
   readonly random?: () => number
   /** Told of each attempt's outcome (metrics). */
   readonly onAttempt?: (outcome: 'registered' | 'failed') => void
+  /**
+   * Told when a portal's registration becomes pending or is refused for another reason (the refusal's code), and
+   * when a pending one succeeds (undefined), to keep it in the portal's record; must not throw.
+   */
+  readonly onPending?: (portal: string, code: string | undefined) => void
 }
 
-/** One portal's registration attempt: sends `imbot.v2.Bot.register` and answers the portal's outcome. */
-export type RegisterAttempt = () => Promise<RestOutcome>
+/**
+ * One portal's registration attempt: sends `imbot.v2.Bot.register` and answers the portal's outcome, or undefined
+ * when the portal is no longer installed (nothing left to retry).
+ */
+export type RegisterAttempt = () => Promise<RestOutcome | undefined>
 
 interface Pending {
   readonly attempt: RegisterAttempt
@@ -59,6 +69,7 @@ export class BotRegistrations {
   async register(portal: string, attempt: RegisterAttempt): Promise<boolean> {
     this.#cancel(portal)
     const answer = await safely(attempt)
+    if (answer === undefined) return false
     if (answer.ok) {
       this.#options.onAttempt?.('registered')
       this.#options.log.info({ portal }, 'app installed: bot registered')
@@ -66,6 +77,22 @@ export class BotRegistrations {
     }
     this.#fail(portal, { attempt, error: answer.error, attempts: 1, timer: undefined, running: false })
     return false
+  }
+
+  /**
+   * Resumes the retries of a registration that was still pending when the service last stopped (`code`, the last
+   * refusal); nothing when the portal's registration is already tracked here or the service is stopping.
+   */
+  resume(portal: string, code: string, attempt: RegisterAttempt): void {
+    if (this.#stopped || this.#pending.has(portal)) return
+    const error = { code, status: 0, message: 'refused before the service restarted' }
+    const pending: Pending = { attempt, error, attempts: 1, timer: undefined, running: false }
+    this.#pending.set(portal, pending)
+    this.#options.log.warn(
+      { portal, code, advice: registrationAdvice(code) },
+      'bot registration still pending from before the restart: retrying',
+    )
+    this.#schedule(portal, pending)
   }
 
   /** Retries at once a portal whose registration is pending (its install was delivered again); else nothing. */
@@ -109,6 +136,7 @@ export class BotRegistrations {
       const { code, status } = pending.error
       const advice = registrationAdvice(code)
       this.#options.log.error({ portal, code, status, advice }, 'app installed, but the bot is not registered')
+      this.#options.onPending?.(portal, code)
     }
     this.#pending.set(portal, pending)
     this.#schedule(portal, pending)
@@ -128,8 +156,14 @@ export class BotRegistrations {
     pending.running = false
     // Uninstalled or stopped meanwhile: the answer changes nothing.
     if (this.#stopped || this.#pending.get(portal) !== pending) return
+    if (answer === undefined) {
+      this.#pending.delete(portal)
+      this.#options.log.info({ portal }, 'bot registration dropped: the app is no longer installed on the portal')
+      return
+    }
     if (answer.ok) {
       this.#pending.delete(portal)
+      this.#options.onPending?.(portal, undefined)
       this.#options.onAttempt?.('registered')
       this.#options.log.info({ portal, attempts: pending.attempts + 1 }, 'bot registered after a failed attempt')
       return
@@ -144,12 +178,13 @@ export class BotRegistrations {
         { portal, code, status, advice: registrationAdvice(code) },
         'bot registration still failing, for another reason',
       )
+      this.#options.onPending?.(portal, code)
     }
     this.#schedule(portal, pending)
   }
 }
 
-async function safely(attempt: RegisterAttempt): Promise<RestOutcome> {
+async function safely(attempt: RegisterAttempt): Promise<RestOutcome | undefined> {
   try {
     return await attempt()
   } catch (err) {

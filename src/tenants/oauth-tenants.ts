@@ -65,6 +65,19 @@ export interface OAuthTenants extends PortalRegistry {
   hold(entry: PortalEntry): () => void
   /** Evicts the portals idle past their idle time with nothing pending or in flight; returns how many went. */
   evictIdle(): number
+  /**
+   * The entry of a portal that is still installed, read again from a shared store first (another replica may have
+   * forgotten it); undefined when it is not.
+   */
+  current(memberId: string): Promise<PortalEntry | undefined>
+  /**
+   * Keeps in the portal's record that its bot is not registered (`code`, the last refusal) or is (undefined):
+   * read again from the store, changed and written back, one change at a time per portal; nothing when the portal
+   * is gone. Never rejects.
+   */
+  markBot(memberId: string, code: string | undefined): Promise<void>
+  /** The stored portals whose bot is not registered yet, with the last refusal's code. */
+  unregisteredBots(): { readonly memberId: string; readonly code: string }[]
   /** Forgets a portal whose stored application token `presented` matches (false when unknown); else 401. */
   forget(memberId: string, presented: string | undefined): Promise<boolean>
 }
@@ -84,6 +97,8 @@ export function oauthTenants(options: OAuthTenantsOptions): OAuthTenants {
     ...(options.now ? { now: options.now } : {}),
   })
   const verifying = new Map<string, Promise<Live>>()
+  /** Each portal's record change in progress (`markBot`), so a portal's changes apply in order. */
+  const marking = new Map<string, Promise<void>>()
 
   const save = (record: TenantRecord): Promise<void> =>
     store.saveTenant(record.memberId, box.seal(record.memberId, encodeTenant(record))).catch((err: unknown) => {
@@ -156,6 +171,40 @@ export function oauthTenants(options: OAuthTenantsOptions): OAuthTenants {
     return connect(record)
   }
 
+  /**
+   * Changes only the bot field of the record the store holds, and writes it back only if the store still holds
+   * what was read: tokens refreshed or a reinstall stored meanwhile (here or by another replica) are never
+   * overwritten, and a removed record stays removed. The live record follows, so its token saves keep the field.
+   */
+  const writeBotMark = async (memberId: string, code: string | undefined): Promise<void> => {
+    for (let tries = 0; tries < 5; tries++) {
+      await store.reloadTenant?.(memberId)
+      const sealed = store.tenant(memberId)
+      const record = stored(memberId)
+      if (sealed === undefined || record === undefined) return
+      // First the live record, so a token save issued while the write is under way carries the field as well.
+      const l = live.peek(memberId)
+      if (l !== undefined) l.record = withBotMark(l.record, code)
+      if (record.botUnregistered === code) return
+      const next = box.seal(memberId, encodeTenant(withBotMark(record, code)))
+      if (await store.replaceTenant(memberId, sealed, next)) return
+    }
+    log.warn({ portal: memberId }, 'the portal record kept changing: its bot registration state is not stored')
+  }
+
+  const markBot = (memberId: string, code: string | undefined): Promise<void> => {
+    const run = (marking.get(memberId) ?? Promise.resolve())
+      .then(() => writeBotMark(memberId, code))
+      .catch((err: unknown) => {
+        log.warn({ err, portal: memberId }, 'could not store the bot registration state of the portal')
+      })
+    marking.set(memberId, run)
+    void run.then(() => {
+      if (marking.get(memberId) === run) marking.delete(memberId)
+    })
+    return run
+  }
+
   const verify = async (
     refreshToken: string | undefined,
     claimed: string,
@@ -211,6 +260,8 @@ export function oauthTenants(options: OAuthTenantsOptions): OAuthTenants {
       const current = known(memberId)
       if (current === undefined) return false
       if (!presentedMatches(current, presented)) throw new HttpError('PORTAL_UNVERIFIED')
+      // A bot mark in progress would write the record back after it is removed.
+      await marking.get(memberId)
       live.remove(memberId)
       await store.removeTenant(memberId)
       log.info({ portal: memberId }, 'OAuth portal forgotten: the app was uninstalled')
@@ -222,6 +273,16 @@ export function oauthTenants(options: OAuthTenantsOptions): OAuthTenants {
     },
     entries: () => live.entries(),
     restore: (memberId) => known(memberId)?.entry,
+    async current(memberId) {
+      await store.reloadTenant?.(memberId).catch(() => {})
+      return stored(memberId) === undefined ? undefined : known(memberId)?.entry
+    },
+    markBot,
+    unregisteredBots: () =>
+      store.tenantIds().flatMap((memberId) => {
+        const code = stored(memberId)?.botUnregistered
+        return code === undefined ? [] : [{ memberId, code }]
+      }),
     hold: (entry) => live.hold(entry),
     evictIdle: () => live.evictIdle(),
   }
@@ -242,4 +303,10 @@ function tokenAuth(record: TenantRecord) {
     status: undefined,
     applicationToken: undefined,
   }
+}
+
+/** The record with the bot marked unregistered (`code`, the last refusal) or registered (undefined). */
+function withBotMark(record: TenantRecord, code: string | undefined): TenantRecord {
+  const { botUnregistered: _, ...rest } = record
+  return code === undefined ? rest : { ...rest, botUnregistered: code }
 }

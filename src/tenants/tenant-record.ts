@@ -18,6 +18,11 @@ export interface TenantRecord extends TenantTokens {
   readonly clientEndpoint: string
   /** The `auth.application_token` of the install; events of this portal must present it. */
   readonly applicationToken: string
+  /**
+   * The code of the last refusal while the bot is not yet registered on the portal (retried, also after a restart);
+   * absent once it is registered. Records written before this field existed decode as registered.
+   */
+  readonly botUnregistered?: string
 }
 
 /** The record as JSON. */
@@ -55,5 +60,7 @@ export function decodeTenant(text: string): TenantRecord | undefined {
   ) {
     return undefined
   }
-  return { memberId, clientEndpoint, applicationToken, accessToken, refreshToken, expires }
+  const botUnregistered = str('botUnregistered')
+  const record = { memberId, clientEndpoint, applicationToken, accessToken, refreshToken, expires }
+  return botUnregistered === undefined ? record : { ...record, botUnregistered }
 }

@@ -122,6 +122,20 @@ describe.each(implementations)('%s state store', (_name, make) => {
     expect(store.confirmedId(7, 'chat2', b)).toBe(3)
   })
 
+  it('replaces a portal record only while it still holds the one read, and never brings back a removed one', async () => {
+    const store = await track(make())
+    await store.saveTenant('3f9a0c', 'sealed-1')
+    expect(await store.replaceTenant('3f9a0c', 'sealed-1', 'sealed-2')).toBe(true)
+    expect(store.tenant('3f9a0c')).toBe('sealed-2')
+    // Changed meanwhile (tokens refreshed elsewhere): the stale change is refused.
+    expect(await store.replaceTenant('3f9a0c', 'sealed-1', 'sealed-3')).toBe(false)
+    expect(store.tenant('3f9a0c')).toBe('sealed-2')
+    await store.removeTenant('3f9a0c')
+    expect(await store.replaceTenant('3f9a0c', 'sealed-2', 'sealed-4')).toBe(false)
+    expect(store.tenant('3f9a0c')).toBeUndefined()
+    expect(store.tenantIds()).toEqual([])
+  })
+
   it('remembers confirmed watermarks, highest only', async () => {
     const store = await track(make())
     expect(store.confirmedId(7, 'chat1')).toBe(0)

@@ -54,6 +54,8 @@ export interface OAuthWorld {
   openPortal(): Promise<Portal>
   /** Closes the service and starts a new one over the same state (portals and OAuth server keep running). */
   restart(env?: Readonly<Record<string, string>>): Promise<void>
+  /** Starts one more service on the same settings (a replica, with a shared store); the world closes it. */
+  startReplica(env?: Readonly<Record<string, string>>): Promise<RunningService>
   /** Moves the portals' and the OAuth server's clock forward (tokens expire; the service's clock is untouched). */
   advance(ms: number): void
   /** Moves the service's clock forward (idle times, gates); the portals' clock is untouched. */
@@ -135,6 +137,7 @@ export async function startOAuthWorld(options: OAuthWorldOptions = {}): Promise<
       ...(options.handlers ? { handlers: options.handlers } : {}),
     })
   let service = await start()
+  const replicas: RunningService[] = []
   const [a, b] = all
   if (a === undefined || b === undefined) throw new Error('oauth-world: two portals at least')
   const world: OAuthWorld = {
@@ -158,6 +161,11 @@ export async function startOAuthWorld(options: OAuthWorldOptions = {}): Promise<
       await service.close()
       service = await start(env)
     },
+    async startReplica(env) {
+      const replica = await start(env)
+      replicas.push(replica)
+      return replica
+    },
     openPortal: open,
     advance(ms) {
       offsetMs += ms
@@ -167,6 +175,7 @@ export async function startOAuthWorld(options: OAuthWorldOptions = {}): Promise<
     },
     foreignTokens: () => all.reduce((n, p) => n + p.portal.stats().foreignTokens, 0),
     async close() {
+      for (const replica of replicas) await replica.close()
       await service.close()
       for (const portal of opened) await portal.close()
       await host?.close()

@@ -5,6 +5,7 @@ import { fencedLeaseScripts } from './fenced-lease.js'
 import { pollerLeaseScripts } from './poller-lease.js'
 import { portalLimiterScripts } from './portal-limiter.js'
 import { readLeaseScripts } from './read-lease.js'
+import { replaceTenantScripts } from './replace-tenant.js'
 import type { ScriptDef } from './script.js'
 import { watermarkScripts } from './watermarks.js'
 
@@ -16,6 +17,7 @@ export const ALL_SCRIPTS: readonly ScriptDef[] = [
   ...readLeaseScripts,
   ...portalLimiterScripts,
   ...pollerLeaseScripts,
+  ...replaceTenantScripts,
 ]
 
 /** Adds the scripts as commands of `redis` (idempotent) and returns it. */
