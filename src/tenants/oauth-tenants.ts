@@ -122,7 +122,7 @@ export function oauthTenants(options: OAuthTenantsOptions): OAuthTenants {
           // Only the tokens change: the rest (a reinstall's application token included) is the live record's.
           const next = { ...created.record, ...tokens }
           created.record = next
-          if (live.peek(record.memberId) === created) void save(next)
+          if (live.peek(record.memberId) === created) void saveTokens(next.applicationToken, record.memberId, tokens)
         },
         () => storedTokens(record.memberId),
       )
@@ -172,24 +172,52 @@ export function oauthTenants(options: OAuthTenantsOptions): OAuthTenants {
   }
 
   /**
-   * Changes only the bot field of the record the store holds, and writes it back only if the store still holds
-   * what was read: tokens refreshed or a reinstall stored meanwhile (here or by another replica) are never
-   * overwritten, and a removed record stays removed. The live record follows, so its token saves keep the field.
+   * Changes the record the store holds with `change` (undefined: leave it), and writes it back only if the store
+   * still holds what was read: what another write stored meanwhile (here or by another replica) is never
+   * overwritten, and a removed record stays removed. Answers false only when the record kept changing under it.
    */
-  const writeBotMark = async (memberId: string, code: string | undefined): Promise<void> => {
+  const changeStored = async (
+    memberId: string,
+    change: (record: TenantRecord) => TenantRecord | undefined,
+  ): Promise<boolean> => {
     for (let tries = 0; tries < 5; tries++) {
       await store.reloadTenant?.(memberId)
       const sealed = store.tenant(memberId)
       const record = stored(memberId)
-      if (sealed === undefined || record === undefined) return
-      // First the live record, so a token save issued while the write is under way carries the field as well.
-      const l = live.peek(memberId)
-      if (l !== undefined) l.record = withBotMark(l.record, code)
-      if (record.botUnregistered === code) return
-      const next = box.seal(memberId, encodeTenant(withBotMark(record, code)))
-      if (await store.replaceTenant(memberId, sealed, next)) return
+      if (sealed === undefined || record === undefined) return true
+      const next = change(record)
+      if (next === undefined) return true
+      if (await store.replaceTenant(memberId, sealed, box.seal(memberId, encodeTenant(next)))) return true
     }
-    log.warn({ portal: memberId }, 'the portal record kept changing: its bot registration state is not stored')
+    return false
+  }
+
+  /** Changes only the bot field of the stored record; the live record follows first, so token saves keep it. */
+  const writeBotMark = async (memberId: string, code: string | undefined): Promise<void> => {
+    const l = live.peek(memberId)
+    if (l !== undefined) l.record = withBotMark(l.record, code)
+    const done = await changeStored(memberId, (record) =>
+      record.botUnregistered === code ? undefined : withBotMark(record, code),
+    )
+    if (!done)
+      log.warn({ portal: memberId }, 'the portal record kept changing: its bot registration state is not stored')
+  }
+
+  /**
+   * Stores refreshed tokens of one install: only the token fields change, only while the stored record is the same
+   * install (a reinstall's record and tokens are never overwritten by an older grant's refresh), and only when they
+   * are newer than the stored ones (another replica may have refreshed meanwhile).
+   */
+  const saveTokens = async (applicationToken: string, memberId: string, tokens: TenantTokens): Promise<void> => {
+    const done = await changeStored(memberId, (record) =>
+      record.applicationToken !== applicationToken || record.expires >= tokens.expires
+        ? undefined
+        : { ...record, ...tokens },
+    ).catch((err: unknown) => {
+      log.error({ err, portal: memberId }, 'could not store the refreshed tokens: the next refresh stores them')
+      return true
+    })
+    if (!done) log.warn({ portal: memberId }, 'the portal record kept changing: its refreshed tokens are not stored')
   }
 
   const markBot = (memberId: string, code: string | undefined): Promise<void> => {
