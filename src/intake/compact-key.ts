@@ -10,8 +10,11 @@
 export type CompactKey = string | number
 
 const ID_RANGE = 2 ** 32
-/** Indexes stay below this so `index * 2^32 + id` is an exact integer. */
-const MAX_INDEX = 2 ** 21
+/**
+ * At most this many portal-and-bot indexes are kept (`index * 2^32 + id` stays an exact integer far beyond it):
+ * the map is never trimmed, so it is bounded well below what memory allows; past it keys stay strings.
+ */
+const MAX_INDEX = 2 ** 16
 
 /** Maps message keys to numbers, remembering an index per portal and bot. */
 export class KeyCompactor {

@@ -8,6 +8,9 @@ import { everyPortal, type PortalRegistry } from '../reads/portal-registry.js'
 import type { ConnectionWatch } from './connection-watch.js'
 import { portalAuthCheck, portalOverloadCheck, ReadinessChecks } from './readiness.js'
 
+/** At most this many portals are listed by name under `/readyz` details; the rest are counted. */
+const LISTED_INSTALL_ISSUES = 20
+
 /** What the checks look at. */
 export interface ServiceReadinessSubjects {
   readonly shuttingDown: () => boolean
@@ -35,9 +38,15 @@ export function serviceReadiness(subjects: ServiceReadinessSubjects): ReadinessC
     .set('portal-connection', subjects.connections.check)
   const { installIssues } = portals
   if (installIssues) {
-    readiness.notice('bot-registration', () =>
-      installIssues().map((i) => `portal ${i.portal} installed but bot not registered: ${i.code}, ${i.advice}`),
-    )
+    readiness.notice('bot-registration', () => {
+      const issues = installIssues()
+      const lines = issues
+        .slice(0, LISTED_INSTALL_ISSUES)
+        .map((i) => `portal ${i.portal} installed but bot not registered: ${i.code}, ${i.advice}`)
+      const more = issues.length - lines.length
+      if (more > 0) lines.push(`and ${more} more portals (b24_autoread_portals_bot_unregistered, and the logs)`)
+      return lines
+    })
   }
   if (poller) {
     readiness.set('fetch', () => (poller.lastError ? `Event.get fails with ${poller.lastError.code}` : undefined))

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { RestError } from '../../src/bitrix/port.js'
 import { ConnectionWatch } from '../../src/observability/connection-watch.js'
 import { portalAuthCheck, portalOverloadCheck, ReadinessChecks } from '../../src/observability/readiness.js'
+import { serviceReadiness } from '../../src/observability/service-readiness.js'
 import type { GateSnapshot } from '../../src/reads/portal-gate.js'
 
 const snapshot = (overloaded: boolean): GateSnapshot => ({
@@ -83,5 +84,43 @@ describe('ConnectionWatch', () => {
     expect(watch.check()).toMatch(/ENOTFOUND/)
     watch.observe('portal.example:443', undefined)
     expect(watch.check()).toBeUndefined()
+  })
+})
+
+describe('serviceReadiness: portals installed without their bot', () => {
+  const subjects = (count: number) => ({
+    shuttingDown: () => false,
+    portals: {
+      forEvent: () => undefined,
+      entries: () => [],
+      installIssues: () =>
+        Array.from({ length: count }, (_, i) => ({
+          portal: `p${i}`,
+          code: 'BOT_LIMIT_EXCEEDED',
+          advice: 'remove one',
+          attempts: 1,
+        })),
+    },
+    store: { isOpen: () => true, unavailable: () => undefined },
+    connections: new ConnectionWatch(),
+    poller: undefined,
+  })
+
+  it('lists each such portal by name, and stays ready', () => {
+    const result = serviceReadiness(subjects(2)).evaluate()
+    expect(result.ok).toBe(true)
+    expect(result.details).toEqual([
+      'bot-registration: portal p0 installed but bot not registered: BOT_LIMIT_EXCEEDED, remove one',
+      'bot-registration: portal p1 installed but bot not registered: BOT_LIMIT_EXCEEDED, remove one',
+    ])
+  })
+
+  it('names at most 20 and counts the rest, so an app on thousands of portals keeps /readyz small', () => {
+    const details = serviceReadiness(subjects(1_000)).evaluate().details ?? []
+    expect(details).toHaveLength(21)
+    expect(details[19]).toContain('portal p19 ')
+    expect(details[20]).toBe(
+      'bot-registration: and 980 more portals (b24_autoread_portals_bot_unregistered, and the logs)',
+    )
   })
 })
