@@ -7,15 +7,19 @@
  * credentials are configured.
  * @see https://apidocs.bitrix24.com/api-reference/chats/messages/im-dialog-read.html
  */
-import type { BotGrant } from '../events/verify-bot-auth.js'
-import { createOAuthConnection, type OAuthAppOptions, type OAuthConnection } from './b24-oauth-adapter.js'
+import {
+  createOAuthConnection,
+  type OAuthAppOptions,
+  type OAuthConnection,
+  type UsableAuth,
+} from './b24-oauth-adapter.js'
 import type { BitrixPort } from './port.js'
 
 /** The bot's port, and how to hand it the tokens of each accepted event. */
 export interface BotConnection {
   readonly port: BitrixPort
   /** Starts using `grant`, or adopts it when it expires later than the held tokens. */
-  adopt(grant: BotGrant): void
+  adopt(grant: UsableAuth): void
 }
 
 const NO_TOKEN = {
