@@ -31,6 +31,7 @@ import { takeoverSweep } from './reads/takeover-sweep.js'
 import type { RunningService, Service, ServiceParts } from './service-contract.js'
 import { batchRefusedIn, durableReadsObserver, replayPending, startPendingSweep } from './store/durable-reads.js'
 import { storedOffset } from './store/offset-store.js'
+import { startPortalsPendingSweep } from './store/portals-pending-sweep.js'
 import { startIdleSweep } from './tenants/idle-sweep.js'
 import { claimedPortal } from './tenants/oauth-tenants.js'
 
@@ -83,9 +84,15 @@ export async function buildService(config: Config, parts: ServiceParts): Promise
       (m) => (m.portal ? portals.restore?.(m.portal)?.reads : undefined),
       log.child({ mod: 'store' }),
     )
+  // Stored reads nobody is sending (refused at a bound after the 200, parked) are handed back periodically.
   const stopSweep = webhookPortal
     ? startPendingSweep(store, webhookPortal.reads, log.child({ mod: 'store' }), config.readSweepIntervalMs)
-    : () => {}
+    : startPortalsPendingSweep(
+        store,
+        (portal) => portals.restore?.(portal)?.reads,
+        log.child({ mod: 'store' }),
+        config.readSweepIntervalMs,
+      )
   const stopIdleSweep = startIdleSweep(portals, config.portalIdleMs)
   // Replicas: reads a dead replica left pending are taken over (an OAuth portal from its record in the store).
   const takeover = takeoverSweep(
