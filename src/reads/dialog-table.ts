@@ -9,7 +9,7 @@ import { BoundedMap } from '../util/bounded.js'
 import type { Watermark } from './dialog-watermark.js'
 import { type PackedTrace, packTrace, unpackTrace } from './packed-trace.js'
 import type { PendingTally } from './pending-tally.js'
-import type { Trace } from './read-contract.js'
+import type { ReadRequest, Trace } from './read-contract.js'
 import type { ReadTarget } from './read-method.js'
 import { WatermarkSlots } from './watermark-slots.js'
 
@@ -136,6 +136,28 @@ export class DialogTable {
     this.#free.push(slot)
     this.#size--
     this.#tally?.add(-1)
+  }
+
+  /**
+   * The read each active dialog still needs: its highest requested id, when its oldest unconfirmed message arrived,
+   * and its newest message's trace. A table taking these over reads the same messages (the portal was reconnected).
+   */
+  pendingReads(): ReadRequest[] {
+    const reads: ReadRequest[] = []
+    for (const [botId, bot] of this.#slots) {
+      for (const [dialogId, slot] of bot) {
+        const mark = this.#marks.read(slot)
+        const trace = unpackTrace(this.#traces[slot])
+        reads.push({
+          botId,
+          dialogId,
+          messageId: mark.pending,
+          ...(mark.since > 0 ? { receivedAt: mark.since } : {}),
+          ...(trace ? { trace } : {}),
+        })
+      }
+    }
+    return reads
   }
 
   /** Gives this table's dialogs back to the global tally and stops counting (the portal was uninstalled). */

@@ -55,6 +55,10 @@ export class ReadScheduler {
   /** Read requests on their way to the portal. */
   #sending = 0
   #pumping = false
+  /** Stopped for good (`discard`): nothing is sent or scheduled again; settling reads only finish. */
+  #discarded = false
+  /** The scheduler that took this one's reads over (`moveTo`); later requests go to it. */
+  #successor: ReadScheduler | undefined
   readonly #pace = new ReadPaceTimer(() => void this.#pump())
   readonly #settle: SettleContext
 
@@ -108,6 +112,7 @@ export class ReadScheduler {
 
   /** Whether a read for this dialog can be taken now (false only for a new dialog at the portal's or the global bound). */
   canAccept(botId: number, dialogId: string): boolean {
+    if (this.#successor) return this.#successor.canAccept(botId, dialogId)
     return this.#boundOfNew() === undefined || this.#dialogs.slotOf(botId, dialogId) >= 0
   }
 
@@ -123,6 +128,9 @@ export class ReadScheduler {
 
   /** Raises the dialog's watermark to `messageId` and schedules a read; false when refused at the bound. */
   request(req: ReadRequest): boolean {
+    // A handler still holding the replaced portal's entry reads through the one that took its reads over.
+    if (this.#successor) return this.#successor.request(req)
+    if (this.#discarded) return true
     const { botId, dialogId, messageId } = req
     const dialogs = this.#dialogs
     let slot = dialogs.slotOf(botId, dialogId)
@@ -181,8 +189,23 @@ export class ReadScheduler {
    * dialogs still pending no longer count against the global bound, since they will never be read.
    */
   discard(): void {
+    this.#discarded = true
     this.close()
     this.#dialogs.detachTally()
+    if (this.#isIdle()) for (const resolve of this.#idle.splice(0)) resolve()
+  }
+
+  /**
+   * Hands every pending, backing-off, parked or paused read to `successor` (the same portal, reconnected at another
+   * endpoint) and stops for good; later requests go to `successor` too. A read in flight here settles without being
+   * sent again from here: the moved watermark covers it, and the successor never sends below what it knows
+   * confirmed. Returns the reads `successor` refused at its bound (none while it has room for this one's dialogs).
+   */
+  moveTo(successor: ReadScheduler): ReadRequest[] {
+    const reads = this.#dialogs.pendingReads()
+    this.discard()
+    this.#successor = successor
+    return reads.filter((read) => !successor.request(read))
   }
 
   /** The bound a new dialog would pass (the portal's, else the global one); undefined when it may be taken. */
@@ -192,11 +215,16 @@ export class ReadScheduler {
   }
 
   #isIdle(): boolean {
-    return this.#sending === 0 && (this.#pause.error !== undefined || this.#dialogs.size === this.#parked.size)
+    return (
+      this.#sending === 0 &&
+      (this.#discarded || this.#pause.error !== undefined || this.#dialogs.size === this.#parked.size)
+    )
   }
 
   /** Carries out a watermark decision: queue the dialog, wait, park it, or forget it and remember its watermark. */
   #carryOut(slot: number, next: Next, attempts = 0): void {
+    // Discarded: a settling read is only forgotten once done; nothing is queued or timed again.
+    if (this.#discarded && next !== 'done') return
     if (next === 'queue' || next === 'front') {
       this.#pace.ready(this.#now(), this.#queue.size === 0)
       this.#queue.add(slot, next === 'front')
@@ -206,17 +234,22 @@ export class ReadScheduler {
   }
 
   #queueAgain(slots: readonly number[]): void {
+    if (this.#discarded) return
     for (const slot of slots) if (this.#dialogs.isActive(slot)) this.#queue.add(slot, true)
     void this.#pump()
   }
 
   async #pump(): Promise<void> {
-    if (this.#pumping) return
+    if (this.#pumping || this.#discarded) return
     this.#pumping = true
     try {
       while (this.#queue.size > 0 && this.#pause.canSend) {
         if (!this.#paced()) return
         const slot = await this.#gate.acquire(this.#readMethod.method, 'read')
+        if (this.#discarded) {
+          slot.done({ unused: true })
+          return
+        }
         if (!this.#pause.canSend) {
           slot.done({ unused: true })
           continue
@@ -235,6 +268,8 @@ export class ReadScheduler {
         void sendSafely(this.#settle, slots).then((report) => {
           this.#sending--
           slot.done(report)
+          // Settling may have armed a timer (a probe) on a scheduler that is stopped for good.
+          if (this.#discarded) this.close()
           if (this.#isIdle()) for (const resolve of this.#idle.splice(0)) resolve()
           // Settling may have re-queued dialogs (newer ids, retries): keep the loop going.
           void this.#pump()

@@ -64,11 +64,14 @@ export class LivePortals {
     return live
   }
 
-  /** A portal connected from its record (replacing any held one), counted as used now. */
+  /**
+   * A portal connected from its record (replacing any held one), counted as used now. A replaced portal's reads
+   * move to the new entry (its scheduler is discarded), so none is left behind in an entry no longer listed.
+   */
   add(memberId: string, make: (now: number) => Live): Live {
     const previous = this.#live.get(memberId)
-    if (previous !== undefined) this.#drop(memberId, previous)
     const live = make(this.#now())
+    if (previous !== undefined) this.#replace(memberId, previous, live)
     this.#live.set(memberId, live)
     this.#trim(live)
     return live
@@ -140,7 +143,26 @@ export class LivePortals {
     }
   }
 
-  /** Lets a portal go; one with work left (replaced or uninstalled) finishes it before its timers stop by themselves. */
+  /** Drops `previous`, handing its pending reads to `next`; its reads in flight settle on their own. */
+  #replace(memberId: string, previous: Live, next: Live): void {
+    this.#live.delete(memberId)
+    const moving = previous.entry.reads.pendingDialogs
+    const refused = previous.entry.reads.moveTo(next.entry.reads)
+    previous.entry.gate.close()
+    if (moving > 0)
+      this.#log.info(
+        { portal: memberId, moved: moving - refused.length },
+        'OAuth portal reconnected: its pending reads moved',
+      )
+    if (refused.length > 0) {
+      this.#log.warn(
+        { portal: memberId, refused: refused.length },
+        'reads of a reconnected OAuth portal refused at the pending bound',
+      )
+    }
+  }
+
+  /** Lets an idle portal go (evicted); one with work left is only unlinked (not reached: never evicted). */
   #drop(memberId: string, live: Live): void {
     this.#live.delete(memberId)
     if (!evictable(live)) return

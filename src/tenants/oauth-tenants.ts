@@ -163,11 +163,24 @@ export function oauthTenants(options: OAuthTenantsOptions): OAuthTenants {
     return record === undefined ? undefined : connect(record)
   }
 
+  /**
+   * The portal's trusted record, from memory or the store, without connecting it or counting it as used: an event
+   * is looked up by it before it is attributed, and one that fails must neither load nor keep a portal.
+   */
+  const lookup = (memberId: string): TenantRecord | undefined => live.peek(memberId)?.record ?? stored(memberId)
+
   /** Replicas: the portal's record as another replica may have stored it (installed or reinstalled there). */
-  const reloaded = async (memberId: string, current: Live | undefined): Promise<Live | undefined> => {
+  const reloaded = async (memberId: string, current: TenantRecord | undefined): Promise<TenantRecord | undefined> => {
     await store.reloadTenant?.(memberId)
     const record = stored(memberId)
-    if (record === undefined || record.applicationToken === current?.record.applicationToken) return current
+    if (record === undefined || record.applicationToken === current?.applicationToken) return current
+    return record
+  }
+
+  /** The portal of an attributed event: the one in memory when `record` is its own, else connected; used now. */
+  const attributed = (record: TenantRecord): Live => {
+    const held = live.peek(record.memberId)
+    if (held !== undefined && held.record === record) return live.use(record.memberId) ?? held
     return connect(record)
   }
 
@@ -246,14 +259,15 @@ export function oauthTenants(options: OAuthTenantsOptions): OAuthTenants {
     return connected
   }
 
-  const presentedMatches = (l: Live | undefined, presented: string | undefined): boolean => {
-    return (
-      l !== undefined &&
-      presented !== undefined &&
-      l.record.applicationToken !== '' &&
-      safeEqual(presented, l.record.applicationToken)
-    )
-  }
+  /** Whether `presented` is the record's application token (constant time; an empty stored token never matches). */
+  const tokenMatches = (record: TenantRecord | undefined, presented: string | undefined): boolean =>
+    record !== undefined &&
+    presented !== undefined &&
+    record.applicationToken !== '' &&
+    safeEqual(presented, record.applicationToken)
+
+  const presentedMatches = (l: Live | undefined, presented: string | undefined): boolean =>
+    tokenMatches(l?.record, presented)
 
   /** The portal's entry once `presented` matches its record or its tokens verify; `fresh` when they had to. */
   const attribute = async (
@@ -266,9 +280,11 @@ export function oauthTenants(options: OAuthTenantsOptions): OAuthTenants {
     if (inFlight !== undefined) await inFlight.catch(() => {})
     // A verified portal's calls use only tokens the OAuth server issued (refreshed when they expire); an event's
     // own tokens are used once, to verify a portal that has no matching record.
-    let current = known(claimed)
-    if (!presentedMatches(current, presented) && store.reloadTenant) current = await reloaded(claimed, current)
-    if (current !== undefined && presentedMatches(current, presented)) return { entry: current.entry, fresh: false }
+    // The portal is connected (and counted as used) only once the event is attributed to it.
+    let record = lookup(claimed)
+    if (!tokenMatches(record, presented) && store.reloadTenant) record = await reloaded(claimed, record)
+    if (record !== undefined && tokenMatches(record, presented))
+      return { entry: attributed(record).entry, fresh: false }
     const run = verify(refreshToken, claimed, presented)
     verifying.set(claimed, run)
     try {
