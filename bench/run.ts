@@ -249,7 +249,8 @@ async function memoryPhase(nodeArgs: string[], portal: 'rate-limited' | 'down') 
           pendingDialogsHeld: pendingHeld,
           readRequests,
           messagesRead: read,
-          readsParked: parked,
+          // A labelled counter shows no sample until a read is parked: none parked, if the metrics were read at all.
+          readsParked: parked ?? (readRequests === undefined ? undefined : 0),
           rssHeldMb: held.rssMb,
           peakRssHeldMb: held.peakMb,
         }
