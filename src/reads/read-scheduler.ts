@@ -13,9 +13,10 @@ import type { RestError } from '../bitrix/port.js'
 import { waitAtMost } from '../util/wait-at-most.js'
 import { backoffDelay } from './backoff.js'
 import { BatchPath } from './batch-path.js'
-import { DelayedKeys } from './delayed-keys.js'
+import { DelayedSlots } from './delayed-slots.js'
 import { DialogTable } from './dialog-table.js'
 import { type Next, openWatermark, requestRead } from './dialog-watermark.js'
+import { ParkedSlots } from './parked-slots.js'
 import type { PendingTally } from './pending-tally.js'
 import type { PortalGate } from './portal-gate.js'
 import { PortalPause } from './portal-pause.js'
@@ -46,9 +47,9 @@ export class ReadScheduler {
   readonly #retry: ReadRetryOptions
   readonly #dialogs: DialogTable
   readonly #queue = new ReadyQueue()
-  readonly #later: DelayedKeys<number>
+  readonly #later: DelayedSlots
   /** Slots of the dialogs whose read is parked. */
-  readonly #parked = new Set<number>()
+  readonly #parked = new ParkedSlots()
   readonly #batch: BatchPath
   readonly #idle: Array<() => void> = []
   readonly #pause: PortalPause
@@ -73,7 +74,7 @@ export class ReadScheduler {
     this.#random = options.random ?? Math.random
     this.#retry = { ...DEFAULT_READ_RETRY, ...options.retry }
     this.#report = new ReadReporter(options.log, options.observers ?? [], this.#now)
-    this.#later = new DelayedKeys((keys) => this.#queueAgain(keys), this.#now)
+    this.#later = new DelayedSlots((slots) => this.#queueAgain(slots), this.#now)
     this.#batch = new BatchPath(this.#retry.batchRetryMs, this.#now, options.batchRefused ?? false)
     this.#pause = new PortalPause(this.#retry.probeIntervalMs, () => void this.#pump())
     this.#settle = {
@@ -155,8 +156,7 @@ export class ReadScheduler {
 
   /** Queues every parked read again (a periodic sweep calls this); returns how many. */
   retryParked(): number {
-    const slots = [...this.#parked]
-    this.#parked.clear()
+    const slots = this.#parked.takeAll()
     for (const slot of slots) this.#queue.add(slot)
     if (slots.length > 0) void this.#pump()
     return slots.length
