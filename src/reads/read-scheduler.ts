@@ -178,11 +178,13 @@ export class ReadScheduler {
 
   /**
    * Stops for good (the app was uninstalled from the portal, whose state is removed): the timers stop, and the
-   * dialogs still pending no longer count against the global bound, since they will never be read.
+   * dialogs still pending no longer count against the global bound, since they will never be read, and a read
+   * still in flight tells its observers nothing (its confirmation must not write the portal's state back).
    */
   discard(): void {
     this.close()
     this.#dialogs.detachTally()
+    this.#report.mute()
   }
 
   /** The bound a new dialog would pass (the portal's, else the global one); undefined when it may be taken. */
