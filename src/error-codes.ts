@@ -70,6 +70,11 @@ export const ERROR_CODES = {
     message: 'OAuth mode: the OAuth server (B24_OAUTH_SERVER_ENDPOINT) could not verify the portal now; retry later',
   },
   SHUTTING_DOWN: { status: 503, message: 'The service is shutting down; retry later' },
+  TOKEN_KEY_MISMATCH: {
+    status: 503,
+    message:
+      "OAuth mode: this instance cannot open the portal's stored record: its B24_TOKEN_KEY is not the key that sealed it; set the same B24_TOKEN_KEY on every instance",
+  },
   // not HTTP answers
   CONFIG_INVALID: { message: 'The environment does not describe a runnable service; fix the variables listed' },
   HANDLER_FAILED: { message: 'A pipeline handler threw; the message is still marked read' },

@@ -37,6 +37,7 @@ export class ReadReporter {
   readonly #observers: readonly ReadObserver[]
   readonly #now: () => number
   readonly #loggedCodes = new Map<string, number>()
+  #muted = false
 
   constructor(log: Logger, observers: readonly ReadObserver[], now: () => number) {
     this.#log = log
@@ -123,8 +124,14 @@ export class ReadReporter {
     return first
   }
 
+  /** Observers are told nothing more (the portal was discarded); reads are still logged. */
+  mute(): void {
+    this.#muted = true
+  }
+
   /** Calls every observer; one that throws is logged and the others still run. */
   #tell(call: (observer: ReadObserver) => void): void {
+    if (this.#muted) return
     for (const observer of this.#observers) {
       try {
         call(observer)

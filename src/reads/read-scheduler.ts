@@ -186,12 +186,14 @@ export class ReadScheduler {
 
   /**
    * Stops for good (the app was uninstalled from the portal, whose state is removed): the timers stop, and the
-   * dialogs still pending no longer count against the global bound, since they will never be read.
+   * dialogs still pending no longer count against the global bound, since they will never be read, and a read
+   * still in flight tells its observers nothing (its confirmation must not write the portal's state back).
    */
   discard(): void {
     this.#discarded = true
     this.close()
     this.#dialogs.detachTally()
+    this.#report.mute()
     if (this.#isIdle()) for (const resolve of this.#idle.splice(0)) resolve()
   }
 

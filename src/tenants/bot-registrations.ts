@@ -50,7 +50,9 @@ const ADVICE: Readonly<Record<string, string>> = {
 
 /** What to do about a registration refused with `code`. */
 export function registrationAdvice(code: string): string {
-  return ADVICE[code] ?? 'retried with backoff; if it persists, check the portal and reinstall the app'
+  // The code comes from the portal: `constructor` or `__proto__` must not reach the object's prototype.
+  if (Object.hasOwn(ADVICE, code)) return ADVICE[code] as string
+  return 'retried with backoff; if it persists, check the portal and reinstall the app'
 }
 
 /** Tracks and retries the bot registration of each installed portal. */

@@ -12,7 +12,7 @@ import { HttpError } from '../errors.js'
 import type { BotEvent } from '../events/types.js'
 import { safeEqual } from '../events/verify.js'
 import type { BuildPortal, PortalConnection, PortalEntry, PortalRegistry } from '../reads/portal-registry.js'
-import type { StateStore } from '../store/state-store.js'
+import { type StateStore, StoreUnavailableError } from '../store/state-store.js'
 import { type Live, LivePortals } from './live-portals.js'
 import { decodeTenant, encodeTenant, type TenantRecord, type TenantTokens } from './tenant-record.js'
 import type { TokenBox } from './token-box.js'
@@ -78,7 +78,11 @@ export interface OAuthTenants extends PortalRegistry {
   markBot(memberId: string, code: string | undefined): Promise<void>
   /** The stored portals whose bot is not registered yet, with the last refusal's code. */
   unregisteredBots(): { readonly memberId: string; readonly code: string }[]
-  /** Forgets a portal whose stored application token `presented` matches (false when unknown); else 401. */
+  /**
+   * Forgets a portal whose stored application token (read again from a shared store) `presented` matches: its
+   * record and stored reads go, then its reads in memory. False when it is not stored; else 401, or 503 when the
+   * store is unreachable or the stored record does not open with this process's key.
+   */
   forget(memberId: string, presented: string | undefined): Promise<boolean>
 }
 
@@ -99,6 +103,8 @@ export function oauthTenants(options: OAuthTenantsOptions): OAuthTenants {
   const verifying = new Map<string, Promise<Live>>()
   /** Each portal's record change in progress (`markBot`), so a portal's changes apply in order. */
   const marking = new Map<string, Promise<void>>()
+  /** Portals whose stored record did not open with this key, logged once each (until it opens or is forgotten). */
+  const unopened = new Set<string>()
 
   const save = (record: TenantRecord): Promise<void> =>
     store.saveTenant(record.memberId, box.seal(record.memberId, encodeTenant(record))).catch((err: unknown) => {
@@ -133,19 +139,27 @@ export function oauthTenants(options: OAuthTenantsOptions): OAuthTenants {
     return created
   }
 
+  /**
+   * The portal's stored record; undefined when none, or when it does not open with this process's key. Such a
+   * record is left in the store untouched (with the portal's pending reads and watermarks): another replica may
+   * hold the key that sealed it, and only an uninstall deletes a portal's state.
+   */
   const stored = (memberId: string): TenantRecord | undefined => {
     const sealed = store.tenant(memberId)
     if (sealed === undefined) return undefined
     const plain = box.open(memberId, sealed)
     const record = plain === undefined ? undefined : decodeTenant(plain)
     if (record === undefined || record.memberId !== memberId) {
-      log.warn(
-        { portal: memberId },
-        'stored portal record does not open (B24_TOKEN_KEY changed?): dropped; the portal is verified again on its next event',
-      )
-      store.removeTenant(memberId).catch(() => {})
+      if (!unopened.has(memberId)) {
+        unopened.add(memberId)
+        log.error(
+          { portal: memberId },
+          'stored portal record does not open with this B24_TOKEN_KEY: it was sealed with another key (the key changed, or differs on this replica). The record, its pending reads and watermarks are left in the store; this process cannot reach the portal until B24_TOKEN_KEY is the key that sealed it, or the portal sends an event carrying tokens (verified again and sealed with this key) or is reinstalled',
+        )
+      }
       return undefined
     }
+    unopened.delete(memberId)
     return record
   }
 
@@ -259,16 +273,6 @@ export function oauthTenants(options: OAuthTenantsOptions): OAuthTenants {
     return connected
   }
 
-  /** Whether `presented` is the record's application token (constant time; an empty stored token never matches). */
-  const tokenMatches = (record: TenantRecord | undefined, presented: string | undefined): boolean =>
-    record !== undefined &&
-    presented !== undefined &&
-    record.applicationToken !== '' &&
-    safeEqual(presented, record.applicationToken)
-
-  const presentedMatches = (l: Live | undefined, presented: string | undefined): boolean =>
-    tokenMatches(l?.record, presented)
-
   /** The portal's entry once `presented` matches its record or its tokens verify; `fresh` when they had to. */
   const attribute = async (
     claimed: string | undefined,
@@ -282,8 +286,8 @@ export function oauthTenants(options: OAuthTenantsOptions): OAuthTenants {
     // own tokens are used once, to verify a portal that has no matching record.
     // The portal is connected (and counted as used) only once the event is attributed to it.
     let record = lookup(claimed)
-    if (!tokenMatches(record, presented) && store.reloadTenant) record = await reloaded(claimed, record)
-    if (record !== undefined && tokenMatches(record, presented))
+    if (!isApplicationToken(record, presented) && store.reloadTenant) record = await reloaded(claimed, record)
+    if (record !== undefined && isApplicationToken(record, presented))
       return { entry: attributed(record).entry, fresh: false }
     const run = verify(refreshToken, claimed, presented)
     verifying.set(claimed, run)
@@ -301,13 +305,25 @@ export function oauthTenants(options: OAuthTenantsOptions): OAuthTenants {
     },
     attribute,
     async forget(memberId, presented) {
-      const current = known(memberId)
-      if (current === undefined) return false
-      if (!presentedMatches(current, presented)) throw new HttpError('PORTAL_UNVERIFIED')
-      // A bot mark in progress would write the record back after it is removed.
+      if (memberId === '') return false
+      // The record as the shared store holds it now: this replica may never have seen the portal, or hold a copy of
+      // an install that was replaced since (a reinstall on another replica).
+      await unavailableAs503(store.reloadTenant?.(memberId))
+      const record = stored(memberId)
+      if (record === undefined) {
+        if (store.tenant(memberId) !== undefined) throw new HttpError('TOKEN_KEY_MISMATCH')
+        // Forgotten already (by another replica): a copy this replica still holds goes too.
+        const stale = live.peek(memberId)
+        if (stale !== undefined && isApplicationToken(stale.record, presented)) live.remove(memberId)
+        return false
+      }
+      if (!isApplicationToken(record, presented)) throw new HttpError('PORTAL_UNVERIFIED')
+      // A bot mark in progress finishes first (it never writes a removed record back).
       await marking.get(memberId)
+      // The store first: if it fails (503, the uninstall is sent again), the portal keeps its reads in memory too.
+      await unavailableAs503(store.removeTenant(memberId))
       live.remove(memberId)
-      await store.removeTenant(memberId)
+      unopened.delete(memberId)
       log.info({ portal: memberId }, 'OAuth portal forgotten: the app was uninstalled')
       return true
     },
@@ -330,6 +346,25 @@ export function oauthTenants(options: OAuthTenantsOptions): OAuthTenants {
     hold: (entry) => live.hold(entry),
     evictIdle: () => live.evictIdle(),
   }
+}
+
+/** Waits for a store call; the store being unreachable answers 503 `STORE_UNAVAILABLE` (the event is sent again). */
+async function unavailableAs503(call: Promise<void> | undefined): Promise<void> {
+  try {
+    await call
+  } catch (err) {
+    throw err instanceof StoreUnavailableError ? new HttpError('STORE_UNAVAILABLE', { cause: err }) : err
+  }
+}
+
+/** Whether `presented` is the record's application token (constant time); an empty stored one never matches. */
+function isApplicationToken(record: TenantRecord | undefined, presented: string | undefined): boolean {
+  return (
+    record !== undefined &&
+    presented !== undefined &&
+    record.applicationToken !== '' &&
+    safeEqual(presented, record.applicationToken)
+  )
 }
 
 /** A record's tokens in the shape a connection adopts. */
