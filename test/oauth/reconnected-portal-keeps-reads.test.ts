@@ -1,56 +1,13 @@
 import { randomBytes } from 'node:crypto'
-import pino from 'pino'
 import { describe, expect, it, vi } from 'vitest'
 import type { RefreshedGrant } from '../../src/bitrix/oauth-server.js'
-import type { BotEvent } from '../../src/events/types.js'
 import { PendingTally } from '../../src/reads/pending-tally.js'
 import { portalEntryBuilder } from '../../src/reads/portal-entry.js'
 import { MemoryStore } from '../../src/store/memory-store.js'
 import { oauthTenants } from '../../src/tenants/oauth-tenants.js'
 import { tokenBox } from '../../src/tenants/token-box.js'
 import { type FakePort, fakePort } from '../support/fake-port.js'
-
-const log = pino({ level: 'silent' })
-const SETTINGS = {
-  authMode: 'oauth',
-  botToken: '',
-  readMethod: 'imbot.v2.Chat.Message.read',
-  rateBurst: 50,
-  ratePerSec: 2,
-  maxInFlight: 4,
-  maxPendingDialogs: 10,
-  botId: 0,
-  readParkAfterMs: 600_000,
-  readProbeIntervalMs: 30_000,
-  callReserve: 0.1,
-} as const
-
-/** A message event of `memberId` presenting `applicationToken` and a refresh token. */
-function eventOf(memberId: string, applicationToken: string): BotEvent {
-  const auth = {
-    accessToken: `access-${memberId}`,
-    refreshToken: `refresh-${memberId}`,
-    expires: undefined,
-    clientEndpoint: undefined,
-    serverEndpoint: undefined,
-    memberId,
-    domain: undefined,
-    userId: undefined,
-    scope: undefined,
-    status: undefined,
-    applicationToken,
-  }
-  return {
-    type: 'ONIMBOTV2MESSAGEADD',
-    bot: { id: 456, code: 'autoread', auth },
-    portal: { domain: undefined, memberId, applicationToken },
-    ts: undefined,
-    chat: { id: 1, dialogId: '27', type: 'private' },
-    message: { id: 1, chatId: 1, authorId: 27, text: '', isSystem: false, uuid: '' },
-    user: { id: 27, isBot: false, name: '' },
-    language: '',
-  } as unknown as BotEvent
-}
+import { eventOf, log, SETTINGS } from '../support/oauth-registry.js'
 
 /** An OAuth registry whose OAuth server names the old endpoint on the first verify and the new one after. */
 function reconnecting() {
