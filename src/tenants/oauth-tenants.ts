@@ -14,7 +14,8 @@ import { safeEqual } from '../events/verify.js'
 import type { BuildPortal, PortalConnection, PortalEntry, PortalRegistry } from '../reads/portal-registry.js'
 import { type StateStore, StoreUnavailableError } from '../store/state-store.js'
 import { type Live, LivePortals } from './live-portals.js'
-import { decodeTenant, encodeTenant, type TenantRecord, type TenantTokens } from './tenant-record.js'
+import type { TenantRecord, TenantTokens } from './tenant-record.js'
+import { tenantRecords } from './tenant-records.js'
 import type { TokenBox } from './token-box.js'
 import { verifiedRecord } from './verify-portal.js'
 
@@ -103,16 +104,7 @@ export function oauthTenants(options: OAuthTenantsOptions): OAuthTenants {
   const verifying = new Map<string, Promise<Live>>()
   /** Each portal's record change in progress (`markBot`), so a portal's changes apply in order. */
   const marking = new Map<string, Promise<void>>()
-  /** Portals whose stored record did not open with this key, logged once each (until it opens or is forgotten). */
-  const unopened = new Set<string>()
-
-  const save = (record: TenantRecord): Promise<void> =>
-    store.saveTenant(record.memberId, box.seal(record.memberId, encodeTenant(record))).catch((err: unknown) => {
-      log.error(
-        { err, portal: record.memberId },
-        'could not store the portal record: it is verified again after a restart',
-      )
-    })
+  const records = tenantRecords({ store, box, log })
 
   const connect = (record: TenantRecord): Live => {
     const known = live.use(record.memberId)
@@ -128,9 +120,10 @@ export function oauthTenants(options: OAuthTenantsOptions): OAuthTenants {
           // Only the tokens change: the rest (a reinstall's application token included) is the live record's.
           const next = { ...created.record, ...tokens }
           created.record = next
-          if (live.peek(record.memberId) === created) void saveTokens(next.applicationToken, record.memberId, tokens)
+          if (live.peek(record.memberId) === created)
+            void records.saveTokens(next.applicationToken, record.memberId, tokens)
         },
-        () => storedTokens(record.memberId),
+        () => records.storedTokens(record.memberId),
       )
       const entry = options.build(record.memberId, connection.port)
       return { record, entry, connection, lastActive: now, busy: 0 }
@@ -139,41 +132,10 @@ export function oauthTenants(options: OAuthTenantsOptions): OAuthTenants {
     return created
   }
 
-  /**
-   * The portal's stored record; undefined when none, or when it does not open with this process's key. Such a
-   * record is left in the store untouched (with the portal's pending reads and watermarks): another replica may
-   * hold the key that sealed it, and only an uninstall deletes a portal's state.
-   */
-  const stored = (memberId: string): TenantRecord | undefined => {
-    const sealed = store.tenant(memberId)
-    if (sealed === undefined) return undefined
-    const plain = box.open(memberId, sealed)
-    const record = plain === undefined ? undefined : decodeTenant(plain)
-    if (record === undefined || record.memberId !== memberId) {
-      if (!unopened.has(memberId)) {
-        unopened.add(memberId)
-        log.error(
-          { portal: memberId },
-          'stored portal record does not open with this B24_TOKEN_KEY: it was sealed with another key (the key changed, or differs on this replica). The record, its pending reads and watermarks are left in the store; this process cannot reach the portal until B24_TOKEN_KEY is the key that sealed it, or the portal sends an event carrying tokens (verified again and sealed with this key) or is reinstalled',
-        )
-      }
-      return undefined
-    }
-    unopened.delete(memberId)
-    return record
-  }
-
-  /** Replicas: the portal's tokens as the shared store holds them now; undefined for a store of this process only. */
-  const storedTokens = async (memberId: string): Promise<TenantTokens | undefined> => {
-    if (store.reloadTenant === undefined) return undefined
-    await store.reloadTenant(memberId)
-    return stored(memberId)
-  }
-
   const known = (memberId: string): Live | undefined => {
     const l = live.use(memberId)
     if (l !== undefined) return l
-    const record = stored(memberId)
+    const record = records.stored(memberId)
     return record === undefined ? undefined : connect(record)
   }
 
@@ -181,12 +143,12 @@ export function oauthTenants(options: OAuthTenantsOptions): OAuthTenants {
    * The portal's trusted record, from memory or the store, without connecting it or counting it as used: an event
    * is looked up by it before it is attributed, and one that fails must neither load nor keep a portal.
    */
-  const lookup = (memberId: string): TenantRecord | undefined => live.peek(memberId)?.record ?? stored(memberId)
+  const lookup = (memberId: string): TenantRecord | undefined => live.peek(memberId)?.record ?? records.stored(memberId)
 
   /** Replicas: the portal's record as another replica may have stored it (installed or reinstalled there). */
   const reloaded = async (memberId: string, current: TenantRecord | undefined): Promise<TenantRecord | undefined> => {
     await store.reloadTenant?.(memberId)
-    const record = stored(memberId)
+    const record = records.stored(memberId)
     if (record === undefined || record.applicationToken === current?.applicationToken) return current
     return record
   }
@@ -198,53 +160,15 @@ export function oauthTenants(options: OAuthTenantsOptions): OAuthTenants {
     return connect(record)
   }
 
-  /**
-   * Changes the record the store holds with `change` (undefined: leave it), and writes it back only if the store
-   * still holds what was read: what another write stored meanwhile (here or by another replica) is never
-   * overwritten, and a removed record stays removed. Answers false only when the record kept changing under it.
-   */
-  const changeStored = async (
-    memberId: string,
-    change: (record: TenantRecord) => TenantRecord | undefined,
-  ): Promise<boolean> => {
-    for (let tries = 0; tries < 5; tries++) {
-      await store.reloadTenant?.(memberId)
-      const sealed = store.tenant(memberId)
-      const record = stored(memberId)
-      if (sealed === undefined || record === undefined) return true
-      const next = change(record)
-      if (next === undefined) return true
-      if (await store.replaceTenant(memberId, sealed, box.seal(memberId, encodeTenant(next)))) return true
-    }
-    return false
-  }
-
   /** Changes only the bot field of the stored record; the live record follows first, so token saves keep it. */
   const writeBotMark = async (memberId: string, code: string | undefined): Promise<void> => {
     const l = live.peek(memberId)
     if (l !== undefined) l.record = withBotMark(l.record, code)
-    const done = await changeStored(memberId, (record) =>
+    const done = await records.change(memberId, (record) =>
       record.botUnregistered === code ? undefined : withBotMark(record, code),
     )
     if (!done)
       log.warn({ portal: memberId }, 'the portal record kept changing: its bot registration state is not stored')
-  }
-
-  /**
-   * Stores refreshed tokens of one install: only the token fields change, only while the stored record is the same
-   * install (a reinstall's record and tokens are never overwritten by an older grant's refresh), and only when they
-   * are newer than the stored ones (another replica may have refreshed meanwhile).
-   */
-  const saveTokens = async (applicationToken: string, memberId: string, tokens: TenantTokens): Promise<void> => {
-    const done = await changeStored(memberId, (record) =>
-      record.applicationToken !== applicationToken || record.expires >= tokens.expires
-        ? undefined
-        : { ...record, ...tokens },
-    ).catch((err: unknown) => {
-      log.error({ err, portal: memberId }, 'could not store the refreshed tokens: the next refresh stores them')
-      return true
-    })
-    if (!done) log.warn({ portal: memberId }, 'the portal record kept changing: its refreshed tokens are not stored')
   }
 
   const markBot = (memberId: string, code: string | undefined): Promise<void> => {
@@ -267,7 +191,7 @@ export function oauthTenants(options: OAuthTenantsOptions): OAuthTenants {
   ): Promise<Live> => {
     const record = await verifiedRecord(options.refresh, log, { refreshToken, claimed, applicationToken })
     // Durable before the 200, so an acknowledged install survives a crash.
-    await save(record)
+    await records.save(record)
     const connected = connect(record)
     log.info({ portal: claimed }, 'OAuth portal verified with the OAuth server')
     return connected
@@ -309,7 +233,7 @@ export function oauthTenants(options: OAuthTenantsOptions): OAuthTenants {
       // The record as the shared store holds it now: this replica may never have seen the portal, or hold a copy of
       // an install that was replaced since (a reinstall on another replica).
       await unavailableAs503(store.reloadTenant?.(memberId))
-      const record = stored(memberId)
+      const record = records.stored(memberId)
       if (record === undefined) {
         if (store.tenant(memberId) !== undefined) throw new HttpError('TOKEN_KEY_MISMATCH')
         // Forgotten already (by another replica): a copy this replica still holds goes too.
@@ -323,7 +247,7 @@ export function oauthTenants(options: OAuthTenantsOptions): OAuthTenants {
       // The store first: if it fails (503, the uninstall is sent again), the portal keeps its reads in memory too.
       await unavailableAs503(store.removeTenant(memberId))
       live.remove(memberId)
-      unopened.delete(memberId)
+      records.forgetUnopened(memberId)
       log.info({ portal: memberId }, 'OAuth portal forgotten: the app was uninstalled')
       return true
     },
@@ -335,12 +259,12 @@ export function oauthTenants(options: OAuthTenantsOptions): OAuthTenants {
     restore: (memberId) => known(memberId)?.entry,
     async current(memberId) {
       await store.reloadTenant?.(memberId).catch(() => {})
-      return stored(memberId) === undefined ? undefined : known(memberId)?.entry
+      return records.stored(memberId) === undefined ? undefined : known(memberId)?.entry
     },
     markBot,
     unregisteredBots: () =>
       store.tenantIds().flatMap((memberId) => {
-        const code = stored(memberId)?.botUnregistered
+        const code = records.stored(memberId)?.botUnregistered
         return code === undefined ? [] : [{ memberId, code }]
       }),
     hold: (entry) => live.hold(entry),
