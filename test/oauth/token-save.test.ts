@@ -1,41 +1,15 @@
 import { randomBytes } from 'node:crypto'
-import pino from 'pino'
 import { describe, expect, it } from 'vitest'
 import type { RefreshedGrant } from '../../src/bitrix/oauth-server.js'
-import type { BotEvent } from '../../src/events/types.js'
 import { portalEntryBuilder } from '../../src/reads/portal-entry.js'
 import { MemoryStore } from '../../src/store/memory-store.js'
 import { oauthTenants } from '../../src/tenants/oauth-tenants.js'
 import { decodeTenant, encodeTenant, type TenantRecord, type TenantTokens } from '../../src/tenants/tenant-record.js'
 import { type TokenBox, tokenBox } from '../../src/tenants/token-box.js'
 import { fakePort } from '../support/fake-port.js'
-
-const log = pino({ level: 'silent' })
-const SETTINGS = {
-  authMode: 'oauth',
-  botToken: '',
-  readMethod: 'imbot.v2.Chat.Message.read',
-  rateBurst: 50,
-  ratePerSec: 2,
-  maxInFlight: 4,
-  maxPendingDialogs: 10,
-  botId: 0,
-  readParkAfterMs: 600_000,
-  readProbeIntervalMs: 30_000,
-  callReserve: 0.1,
-} as const
+import { eventOf, log, SETTINGS } from '../support/oauth-registry.js'
 
 const nowS = () => Math.floor(Date.now() / 1000)
-
-/** A message event of portal `p1` presenting `applicationToken`. */
-function eventOf(applicationToken: string): BotEvent {
-  const auth = { refreshToken: 'refresh-p1', memberId: 'p1', applicationToken }
-  return {
-    type: 'ONIMBOTV2MESSAGEADD',
-    bot: { id: 456, code: 'autoread', auth },
-    portal: { memberId: 'p1', applicationToken },
-  } as unknown as BotEvent
-}
 
 /** One replica's OAuth registry over the shared `store`; `tokensOf` is how its portal client reports a refresh. */
 function replica(store: MemoryStore, box: TokenBox) {
@@ -73,9 +47,9 @@ describe('refreshed tokens are stored without overwriting what another write sto
   it('keeps the bot field and a reinstall, and never stores older tokens', async () => {
     const a = replica(store, box)
     const b = replica(store, box)
-    await a.tenants.admit(eventOf('app-1'))
+    await a.tenants.admit(eventOf('p1', 'app-1'))
     // Replica B serves the same portal from the stored record (its event presents the install's token).
-    await b.tenants.admit(eventOf('app-1'))
+    await b.tenants.admit(eventOf('p1', 'app-1'))
     const report = b.tokensOf('p1')
     if (report === undefined) throw new Error('replica B connected the portal')
 
