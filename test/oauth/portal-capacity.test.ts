@@ -7,6 +7,25 @@ afterEach(async () => {
   world = undefined
 })
 
+/**
+ * Portal A is verified (its first event, read), then goes down with dialogs 27 and 28 pending, which fills a global
+ * bound of 2; portal B's new dialog 31 is then refused 503. Returns B's refused delivery.
+ */
+async function fillGlobalBoundFromA(w: OAuthWorld) {
+  const { a, b } = w
+  await a.portal.userSendsAndDeliver({ botId: a.bot.id, dialogId: '27' }, { url: w.eventsUrl })
+  await vi.waitFor(() => expect(a.portal.readState(a.bot.id, '27').unread).toBe(0))
+  a.portal.setDown(true)
+  for (const dialogId of ['27', '28']) {
+    const sent = await a.portal.userSendsAndDeliver({ botId: a.bot.id, dialogId }, { url: w.eventsUrl })
+    expect(sent.delivery.status).toBe(200)
+  }
+  // Portal B has nothing pending, yet its new dialog is refused: all portals' pending dialogs are at the bound.
+  const refused = await b.portal.userSendsAndDeliver({ botId: b.bot.id, dialogId: '31' }, { url: w.eventsUrl })
+  expect(refused.delivery.status).toBe(503)
+  return refused
+}
+
 describe('per-portal capacity (real SDK, HTTPS)', () => {
   it('answers 503 to a new dialog of the portal at its bound while another portal keeps reading', async () => {
     world = await startOAuthWorld({ env: { MAX_PENDING_DIALOGS: '1' } })
@@ -37,17 +56,7 @@ describe('per-portal capacity (real SDK, HTTPS)', () => {
     world = await startOAuthWorld({ env: { MAX_PENDING_DIALOGS: '5', MAX_PENDING_DIALOGS_TOTAL: '2' } })
     const w = world
     const { a, b } = w
-    // Portal A is verified, then goes down with two dialogs pending: the global bound is full, A's own is not.
-    await a.portal.userSendsAndDeliver({ botId: a.bot.id, dialogId: '27' }, { url: w.eventsUrl })
-    await vi.waitFor(() => expect(a.portal.readState(a.bot.id, '27').unread).toBe(0))
-    a.portal.setDown(true)
-    for (const dialogId of ['27', '28']) {
-      const sent = await a.portal.userSendsAndDeliver({ botId: a.bot.id, dialogId }, { url: w.eventsUrl })
-      expect(sent.delivery.status).toBe(200)
-    }
-    // Portal B has nothing pending, yet its new dialog is refused: all portals' pending dialogs are at the bound.
-    const refused = await b.portal.userSendsAndDeliver({ botId: b.bot.id, dialogId: '31' }, { url: w.eventsUrl })
-    expect(refused.delivery.status).toBe(503)
+    const refused = await fillGlobalBoundFromA(w)
     expect(JSON.parse(refused.delivery.body)).toMatchObject({ error: 'OVERLOADED' })
     // A pending dialog still takes newer messages (the bound is on dialogs, not messages).
     const more = await a.portal.userSendsAndDeliver({ botId: a.bot.id, dialogId: '28' }, { url: w.eventsUrl })
@@ -71,17 +80,7 @@ describe('per-portal capacity (real SDK, HTTPS)', () => {
     world = await startOAuthWorld({ env: { MAX_PENDING_DIALOGS: '5', MAX_PENDING_DIALOGS_TOTAL: '2' } })
     const w = world
     const { a, b } = w
-    // Portal A's first event verifies it with the OAuth server; the service keeps the application token it carried.
-    await a.portal.userSendsAndDeliver({ botId: a.bot.id, dialogId: '26' }, { url: w.eventsUrl })
-    await vi.waitFor(() => expect(a.portal.readState(a.bot.id, '26').unread).toBe(0))
-    // Portal A goes down with two dialogs pending: all portals together are at the bound.
-    a.portal.setDown(true)
-    for (const dialogId of ['27', '28']) {
-      const sent = await a.portal.userSendsAndDeliver({ botId: a.bot.id, dialogId }, { url: w.eventsUrl })
-      expect(sent.delivery.status).toBe(200)
-    }
-    const refused = await b.portal.userSendsAndDeliver({ botId: b.bot.id, dialogId: '31' }, { url: w.eventsUrl })
-    expect(refused.delivery.status).toBe(503)
+    const refused = await fillGlobalBoundFromA(w)
     // The app is removed from A: its reads will never be done, so they no longer hold the bound for B.
     const gone = await a.portal.deliver(a.portal.uninstallEvent(a.bot.applicationToken ?? ''), w.eventsUrl)
     expect(JSON.parse(gone.body)).toEqual({ ok: true, outcome: 'accepted' })
