@@ -31,6 +31,11 @@ async function refuseAfterAck(w: OAuthWorld, held: { member: string; gate: Promi
     await p.portal.userSendsAndDeliver({ botId: p.bot.id, dialogId: '26' }, { url: w.eventsUrl })
     await vi.waitFor(() => expect(p.portal.readState(p.bot.id, '26').unread).toBe(0), { timeout: 10_000 })
   }
+  // The portal marks the read before the service has settled its answer: wait until no dialog counts as pending,
+  // or A's new dialog below would meet a bound still held by dialog 26.
+  await vi.waitFor(() => expect(w.service.portals.entries().every((e) => e.reads.pendingDialogs === 0)).toBe(true), {
+    timeout: 10_000,
+  })
   let release: () => void = () => {}
   held.gate = new Promise<void>((resolve) => {
     release = resolve
